@@ -1,0 +1,103 @@
+"""Publish N events over HTTP to one app with one loopback endpoint; print throughput and latency.
+
+    python bench/publish_to_delivery.py [--events 2000] [--concurrency 32]
+
+Uses ``HOOKBUS_KAFKA_BOOTSTRAP`` when set, else starts the local broker. Prints figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.kafka_broker import start_test_broker  # noqa: E402
+from tests.support.receiver import Receiver, Received  # noqa: E402
+from tests.support.stack import Stack  # noqa: E402
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def publish_all(stack: Stack, app_id: str, events: int, concurrency: int) -> dict[str, float]:
+    sent_at: dict[str, float] = {}
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(events):
+        queue.put_nowait(number)
+    headers = {"authorization": f"Bearer {stack.token}"}
+    async with httpx.AsyncClient(base_url=stack.base_url, headers=headers, timeout=60) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                number = queue.get_nowait()
+                started = time.monotonic()
+                answer = await client.post(
+                    f"/v1/apps/{app_id}/messages",
+                    json={"event_type": "bench.event", "payload": {"n": number}},
+                )
+                answer.raise_for_status()
+                sent_at[answer.json()["id"]] = started
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return sent_at
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    arrived: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def record(request: Received) -> tuple[int, bytes]:
+        with lock:
+            arrived.setdefault(request.headers["webhook-id"], time.monotonic())
+        return 200, b"ok"
+
+    bootstrap, stop_broker = start_test_broker()
+    with tempfile.TemporaryDirectory() as data, Receiver(record) as receiver:
+        stack = Stack(bootstrap, Path(data)).start()
+        try:
+            app = stack.client.post("/v1/apps", json={"name": "bench"}).json()
+            stack.client.post(
+                f"/v1/apps/{app['id']}/endpoints", json={"url": receiver.url, "ping": False}
+            ).raise_for_status()
+            began = time.monotonic()
+            sent_at = asyncio.run(publish_all(stack, app["id"], args.events, args.concurrency))
+            accepted_for = time.monotonic() - began
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                with lock:
+                    if all(mid in arrived for mid in sent_at):
+                        break
+                time.sleep(0.05)
+            with lock:
+                latencies = [
+                    (arrived[mid] - sent) * 1000 for mid, sent in sent_at.items() if mid in arrived
+                ]
+                delivered_for = max(arrived.values()) - began
+        finally:
+            stack.stop()
+            stop_broker()
+    print(f"events published:        {args.events} (HTTP concurrency {args.concurrency})")
+    print(f"accepted events/s:       {args.events / accepted_for:,.0f}")
+    print(f"delivered:               {len(latencies)} / {args.events}")
+    print(f"end-to-end deliveries/s: {len(latencies) / delivered_for:,.0f}")
+    print(f"publish→delivery p50:    {statistics.median(latencies):.1f} ms")
+    print(f"publish→delivery p99:    {percentile(latencies, 0.99):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

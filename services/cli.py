@@ -1,0 +1,118 @@
+"""The ``hookbus`` command: ``run`` everything, ``kafka`` alone, or ``serve`` one service."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from services.supervisor import SERVICES, Supervisor, child_env
+from shared import log as logs
+from shared.settings import Settings
+
+log = logging.getLogger("hookbus")
+
+
+def serve(name: str) -> int:
+    """Run one service in this process until SIGTERM."""
+    module = importlib.import_module(f"services.{name}.main")
+    result: int = module.main()
+    return result
+
+
+def kafka(port: int | None, data_dir: Path | None) -> int:
+    """Run only the local single-node KRaft broker."""
+    from shared.local_kafka import run_forever
+
+    return run_forever(port, data_dir)
+
+
+def _wait_ready(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def run() -> int:
+    """Start the broker (unless one is given) and the four services; stop all on Ctrl-C."""
+    logs.setup("hookbus")
+    settings = Settings.from_env()
+    token = os.environ.get("HOOKBUS_ADMIN_TOKEN") or "hb_" + secrets.token_urlsafe(24)
+    broker = None
+    bootstrap = settings.kafka_bootstrap
+    if not bootstrap:
+        from shared.local_kafka import LocalBroker
+
+        broker = LocalBroker(data_dir=settings.data_dir / "kafka")
+        bootstrap = broker.start()
+    if settings.allow_private_destinations:
+        log.warning("private destinations are allowed: for local development only")
+    overrides = {
+        "HOOKBUS_KAFKA_BOOTSTRAP": bootstrap,
+        "HOOKBUS_ADMIN_TOKEN": token,
+        "HOOKBUS_DATA_DIR": str(settings.data_dir),
+    }
+    supervisor = Supervisor(child_env(overrides), SERVICES)
+    stopping = False
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    supervisor.start()
+    base_url = f"http://{settings.http_host}:{settings.http_port}"
+    if _wait_ready(base_url + "/readyz", 90.0):
+        print(f"hookbus is ready at {base_url}\nadmin token: {token}", flush=True)
+    try:
+        while not stopping:
+            supervisor.check()
+            time.sleep(0.5)
+    finally:
+        supervisor.stop()
+        if broker is not None:
+            broker.stop()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    top = argparse.ArgumentParser(prog="hookbus", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="broker (unless HOOKBUS_KAFKA_BOOTSTRAP) and all services")
+    broker = commands.add_parser("kafka", help="the local single-node KRaft broker only")
+    broker.add_argument("--port", type=int, default=None)
+    broker.add_argument("--data-dir", type=Path, default=None)
+    one = commands.add_parser("serve", help="one service")
+    one.add_argument("service", choices=SERVICES)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``hookbus`` command."""
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args.service)
+    if args.command == "kafka":
+        return kafka(args.port, args.data_dir)
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

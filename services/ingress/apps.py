@@ -1,0 +1,97 @@
+"""``/v1/apps``: the isolation boundary, one app per customer of the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import ORJSONResponse
+
+from services.ingress.auth import authorized
+from services.ingress.models import AppIn, AppPatch
+from services.ingress.paging import page
+from services.ingress.state import Cursor, Hub, Ingress, Limit
+from shared import clock
+from shared.errors import Conflict, NotFound
+from shared.ids import new_id
+
+router = APIRouter(prefix="/v1/apps", tags=["apps"], dependencies=[Depends(authorized)])
+
+
+def public(app: dict[str, Any]) -> dict[str, Any]:
+    """The app as the API shows it."""
+    keys = ("id", "uid", "name", "metadata", "created_at", "updated_at")
+    return {key: app.get(key) for key in keys}
+
+
+async def find_app(hub: Ingress, ref: str) -> dict[str, Any]:
+    """The app with id or uid ``ref``, seen after every earlier write; raise :class:`NotFound`."""
+    await hub.config.fresh()
+    found = hub.config.view.lookup("app", ref)
+    if found is None:
+        raise NotFound(f"app {ref!r} not found", {"app": ref})
+    return found
+
+
+def _check_uid_free(hub: Ingress, uid: str | None, own_id: str | None = None) -> None:
+    if uid is None:
+        return
+    holder = hub.config.view.lookup("app", uid)
+    if holder is not None and holder["id"] != own_id:
+        raise Conflict(f"an app with uid {uid!r} already exists", {"uid": uid})
+
+
+@router.post("", status_code=201, summary="Create an app")
+async def create_app(body: AppIn, hub: Hub) -> ORJSONResponse:
+    """Create an app. ``uid`` must be unique (409)."""
+    await hub.config.fresh()
+    _check_uid_free(hub, body.uid)
+    now = clock.iso()
+    app = {
+        "id": new_id("app"),
+        "uid": body.uid,
+        "name": body.name,
+        "metadata": body.metadata,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await hub.config.put("app", app)
+    return ORJSONResponse(public(app), status_code=201)
+
+
+@router.get("", summary="List apps")
+async def list_apps(
+    hub: Hub,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> ORJSONResponse:
+    await hub.config.fresh()
+    return ORJSONResponse(page([public(a) for a in hub.config.view.all("app")], limit, cursor))
+
+
+@router.get("/{app}", summary="Get an app by id or uid")
+async def get_app(app: str, hub: Hub) -> ORJSONResponse:
+    return ORJSONResponse(public(await find_app(hub, app)))
+
+
+@router.patch("/{app}", summary="Update an app")
+async def patch_app(app: str, body: AppPatch, hub: Hub) -> ORJSONResponse:
+    current = await find_app(hub, app)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("name", "") is None:
+        del changes["name"]
+    _check_uid_free(hub, changes.get("uid"), current["id"])
+    updated = {**current, **changes, "updated_at": clock.iso()}
+    if updated.get("metadata") is None:
+        updated["metadata"] = {}
+    await hub.config.put("app", updated)
+    return ORJSONResponse(public(updated))
+
+
+@router.delete("/{app}", status_code=204, summary="Delete an app and its endpoints")
+async def delete_app(app: str, hub: Hub) -> Response:
+    current = await find_app(hub, app)
+    for endpoint in list(hub.config.view.children("endpoint", current["id"])):
+        await hub.config.delete("endpoint", endpoint["id"])
+    await hub.config.delete("app", current["id"])
+    return Response(status_code=204)

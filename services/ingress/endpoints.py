@@ -1,0 +1,194 @@
+"""``/v1/apps/{app}/endpoints``: where an app's messages are delivered, and how."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import ORJSONResponse
+
+from services.ingress import audit_proxy
+from services.ingress.apps import find_app
+from services.ingress.auth import authorized
+from services.ingress.models import EndpointIn, EndpointPatch, RotateIn
+from services.ingress.paging import page
+from services.ingress.publisher import event_record, publish
+from services.ingress.state import Cursor, Hub, Ingress, Limit
+from shared import clock, signing
+from shared.destinations import check_destination
+from shared.errors import Conflict, NotFound
+from shared.ids import new_id
+
+router = APIRouter(
+    prefix="/v1/apps/{app}/endpoints", tags=["endpoints"], dependencies=[Depends(authorized)]
+)
+DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "uid": None,
+    "metadata": {},
+    "event_types": None,
+    "channels": None,
+    "filter": None,
+    "enabled": True,
+    "disabled_reason": None,
+    "headers": {},
+    "timeout_ms": 15000,
+    "transform": None,
+    "content_type": "application/json",
+    "rate_limit": None,
+    "ordered": False,
+}
+PUBLIC_KEYS = ("id", "app_id", "url", *DEFAULTS, "created_at", "updated_at")
+
+
+def public(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """The endpoint as the API shows it: never its secrets."""
+    return {key: endpoint.get(key, DEFAULTS.get(key)) for key in PUBLIC_KEYS}
+
+
+async def find_endpoint(hub: Ingress, app: str, ref: str) -> dict[str, Any]:
+    """The endpoint ``ref`` (id or uid) of app ``app``; raise :class:`NotFound`."""
+    owner = await find_app(hub, app)
+    found = hub.config.view.lookup("endpoint", ref, app_id=owner["id"])
+    if found is None:
+        raise NotFound(f"endpoint {ref!r} not found", {"endpoint": ref})
+    return found
+
+
+def _check_uid_free(hub: Ingress, app_id: str, uid: str | None, own_id: str | None) -> None:
+    holder = None if uid is None else hub.config.view.lookup("endpoint", uid, app_id=app_id)
+    if holder is not None and holder["id"] != own_id:
+        raise Conflict(f"an endpoint with uid {uid!r} already exists", {"uid": uid})
+
+
+async def ping(hub: Ingress, endpoint: dict[str, Any]) -> str:
+    """Send a ``webhook.ping`` message to one endpoint; return its message id."""
+    payload = {"success": True, "endpoint_id": endpoint["id"]}
+    record = event_record(
+        endpoint["app_id"],
+        "webhook.ping",
+        payload,
+        hub.config.view.position,
+        endpoint_id=endpoint["id"],
+    )
+    await publish(hub, [record])
+    return str(record["id"])
+
+
+@router.post("", status_code=201, summary="Create an endpoint (sends it a webhook.ping)")
+async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> ORJSONResponse:
+    """Create an endpoint; 422 for a private destination unless allowed, 409 for a taken uid."""
+    owner = await find_app(hub, app)
+    await check_destination(body.url, hub.settings.allow_private_destinations)
+    _check_uid_free(hub, owner["id"], body.uid, None)
+    now = clock.iso()
+    given = body.model_dump(exclude_none=True, exclude={"secret", "ping"})
+    endpoint = {
+        **DEFAULTS,
+        **given,
+        "id": new_id("ep"),
+        "app_id": owner["id"],
+        "created_at": now,
+        "updated_at": now,
+        "secrets": [{"secret": body.secret or signing.generate_secret(), "expires_at": None}],
+    }
+    await hub.config.put("endpoint", endpoint)
+    if body.ping:
+        await ping(hub, endpoint)
+    return ORJSONResponse(public(endpoint), status_code=201)
+
+
+@router.get("", summary="List an app's endpoints")
+async def list_endpoints(
+    app: str,
+    hub: Hub,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> ORJSONResponse:
+    owner = await find_app(hub, app)
+    endpoints = [public(e) for e in hub.config.view.children("endpoint", owner["id"])]
+    return ORJSONResponse(page(endpoints, limit, cursor))
+
+
+@router.get("/{ep}", summary="Get an endpoint by id or uid")
+async def get_endpoint(app: str, ep: str, hub: Hub) -> ORJSONResponse:
+    return ORJSONResponse(public(await find_endpoint(hub, app, ep)))
+
+
+@router.patch("/{ep}", summary="Update an endpoint; applies to the next message")
+async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> ORJSONResponse:
+    current = await find_endpoint(hub, app, ep)
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("url", "enabled", "timeout_ms", "content_type", "ordered", "headers"):
+        if changes.get(required, "") is None:
+            changes[required] = DEFAULTS.get(required, current.get(required))
+    if "url" in changes:
+        await check_destination(changes["url"], hub.settings.allow_private_destinations)
+    _check_uid_free(hub, current["app_id"], changes.get("uid"), current["id"])
+    if changes.get("enabled"):
+        changes["disabled_reason"] = None
+    updated = {**current, **changes, "updated_at": clock.iso()}
+    await hub.config.put("endpoint", updated)
+    return ORJSONResponse(public(updated))
+
+
+@router.delete("/{ep}", status_code=204, summary="Delete an endpoint")
+async def delete_endpoint(app: str, ep: str, hub: Hub) -> Response:
+    current = await find_endpoint(hub, app, ep)
+    await hub.config.delete("endpoint", current["id"])
+    return Response(status_code=204)
+
+
+@router.get("/{ep}/secret", summary="Get the endpoint's current signing secret")
+async def get_secret(app: str, ep: str, hub: Hub) -> ORJSONResponse:
+    current = await find_endpoint(hub, app, ep)
+    return ORJSONResponse({"secret": current["secrets"][0]["secret"]})
+
+
+@router.post("/{ep}/secret/rotate", summary="Rotate the secret; the old one signs during grace")
+async def rotate_secret(
+    app: str, ep: str, hub: Hub, body: RotateIn | None = None
+) -> ORJSONResponse:
+    current = await find_endpoint(hub, app, ep)
+    now = clock.now()
+    grace_end = clock.iso(now + timedelta(seconds=hub.settings.secret_grace))
+    kept = [
+        {"secret": s["secret"], "expires_at": s["expires_at"] or grace_end}
+        for s in current["secrets"]
+        if s["expires_at"] is None or clock.parse(s["expires_at"]) > now
+    ]
+    fresh = (body.secret if body else None) or signing.generate_secret()
+    updated = {
+        **current,
+        "secrets": [{"secret": fresh, "expires_at": None}, *kept],
+        "updated_at": clock.iso(now),
+    }
+    await hub.config.put("endpoint", updated)
+    return ORJSONResponse({"secret": fresh})
+
+
+@router.post("/{ep}/ping", status_code=202, summary="Send a webhook.ping message now")
+async def ping_endpoint(app: str, ep: str, hub: Hub) -> ORJSONResponse:
+    current = await find_endpoint(hub, app, ep)
+    return ORJSONResponse({"message_id": await ping(hub, current)}, status_code=202)
+
+
+@router.get("/{ep}/attempts", summary="The endpoint's attempts (?status=succeeded|failed|pending)")
+async def endpoint_attempts(app: str, ep: str, request: Request, hub: Hub) -> Response:
+    current = await find_endpoint(hub, app, ep)
+    path = f"/v1/apps/{current['app_id']}/endpoints/{current['id']}/attempts"
+    return await audit_proxy.forward(hub, request, path)
+
+
+@router.get("/{ep}/stats", summary="Counts by outcome, last success and failure")
+async def endpoint_stats(app: str, ep: str, request: Request, hub: Hub) -> Response:
+    current = await find_endpoint(hub, app, ep)
+    path = f"/v1/apps/{current['app_id']}/endpoints/{current['id']}/stats"
+    answer = await audit_proxy.forward(hub, request, path)
+    if answer.status_code != 200:
+        return answer
+    stats = orjson.loads(bytes(answer.body))
+    stats["disabled_reason"] = current.get("disabled_reason")
+    return ORJSONResponse(stats)

@@ -1,0 +1,53 @@
+"""Run the ingress: config view, durable producer, and the public HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from services.ingress.config_store import ConfigStore
+from services.ingress.http_app import create_app
+from services.ingress.state import Ingress
+from shared import lifecycle
+from shared.config_view import ConfigView
+from shared.health import start_http
+from shared.kafka_io import durable_producer
+from shared.settings import Settings
+from shared.topics import Topic, physical
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until SIGTERM/SIGINT, then stop taking requests and flush the producer."""
+    stop = lifecycle.stop_event()
+    await lifecycle.topics_ready(settings)
+    config_topic = physical(settings.topic_prefix, Topic.CONFIG)
+    view = ConfigView(settings.bootstrap, config_topic, client_id="hookbus-ingress")
+    producer = durable_producer(settings.bootstrap, "hookbus-ingress")
+    await view.start()
+    await producer.start()
+    audit = httpx.AsyncClient(base_url=settings.audit_url, timeout=30.0)
+    hub = Ingress(
+        settings=settings,
+        producer=producer,
+        config=ConfigStore(view, producer, config_topic),
+        audit=audit,
+        events_topic=physical(settings.topic_prefix, Topic.EVENTS),
+    )
+    server, task = start_http(create_app(hub), settings.http_host, settings.http_port)
+    log.info("ingress listening", extra={"port": settings.http_port})
+    await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
+    server.should_exit = True
+    await task
+    await producer.stop()
+    await view.stop()
+    await audit.aclose()
+
+
+def main() -> int:
+    """Entry point of ``hookbus serve ingress``."""
+    asyncio.run(serve(lifecycle.prepare("ingress")))
+    return 0

@@ -1,0 +1,116 @@
+"""Request bodies of the management and publish API, validated before anything is written."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shared import signing
+
+EventTypeName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]+$", max_length=256)]
+EventTypePattern = Annotated[
+    str, StringConstraints(pattern=r"^(\*|[a-zA-Z0-9_.-]+(\.\*)?)$", max_length=256)
+]
+Uid = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]+$", min_length=1, max_length=256)]
+ContentType = Literal["application/json", "application/x-www-form-urlencoded"]
+# Headers the dispatcher owns: an endpoint may not override its signature or framing.
+RESERVED_HEADERS = frozenset(
+    {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "content-type",
+        "content-length",
+        "host",
+        "user-agent",
+        "transfer-encoding",
+        "connection",
+    }
+)
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused, so a typo never silently does nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AppIn(Strict):
+    name: str = Field(min_length=1, max_length=256, examples=["Acme Corp"])
+    uid: Uid | None = Field(default=None, examples=["acme"])
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class AppPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    uid: Uid | None = None
+    metadata: dict[str, Any] | None = None
+
+
+def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
+    if headers:
+        reserved = sorted(name for name in headers if name.lower() in RESERVED_HEADERS)
+        if reserved:
+            raise ValueError(f"headers may not set {', '.join(reserved)}")
+    return headers
+
+
+def _check_secret(secret: str | None) -> str | None:
+    if secret is not None:
+        signing.secret_key(secret)  # raises ValueError with the reason
+    return secret
+
+
+class EndpointFields(Strict):
+    """What an endpoint create or patch may set (``url`` is required only on create)."""
+
+    url: str | None = Field(default=None, max_length=2048, examples=["https://example.com/hooks"])
+    description: str | None = Field(default=None, max_length=1024)
+    uid: Uid | None = None
+    metadata: dict[str, Any] | None = None
+    event_types: list[EventTypePattern] | None = Field(default=None, examples=[["invoice.*"]])
+    channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] | None = None
+    filter: dict[str, Any] | None = None
+    enabled: bool | None = None
+    headers: dict[str, str] | None = None
+    timeout_ms: int | None = Field(default=None, ge=1, le=30000)
+    transform: str | None = Field(default=None, max_length=4096)
+    content_type: ContentType | None = None
+    rate_limit: int | None = Field(default=None, ge=1)
+    ordered: bool | None = None
+
+    _headers = field_validator("headers")(_check_headers)
+
+
+class EndpointIn(EndpointFields):
+    url: str = Field(max_length=2048, examples=["https://example.com/hooks"])
+    secret: str | None = Field(default=None, description="whsec_ + base64 of 24-64 bytes")
+    ping: bool = True
+
+    _secret = field_validator("secret")(_check_secret)
+
+
+class EndpointPatch(EndpointFields):
+    pass
+
+
+class RotateIn(Strict):
+    secret: str | None = None
+
+    _secret = field_validator("secret")(_check_secret)
+
+
+class MessageIn(Strict):
+    event_type: EventTypeName = Field(examples=["invoice.paid"])
+    payload: dict[str, Any] = Field(examples=[{"invoice_id": "inv_1", "amount": 4200}])
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = Field(
+        default=None, description="Your event id; a repeat within 24 h is refused with 409"
+    )
+    channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
+        default_factory=list
+    )
+
+
+class BatchIn(Strict):
+    messages: list[MessageIn] = Field(min_length=1, max_length=1000)

@@ -1,0 +1,65 @@
+"""Turning an accepted message into an event record on the events topic."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from services.ingress.state import Ingress
+from shared import clock
+from shared.contracts import Contract, encode
+from shared.errors import PayloadTooLarge
+from shared.ids import new_id
+from shared.kafka_io import send
+
+
+def event_record(
+    app_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    config_offset: int,
+    message_id: str | None = None,
+    channels: list[str] | None = None,
+    endpoint_id: str | None = None,
+) -> dict[str, Any]:
+    """The event record for one message (``endpoint_id`` restricts it to one endpoint)."""
+    record: dict[str, Any] = {
+        "v": 1,
+        "id": message_id or new_id("msg"),
+        "app_id": app_id,
+        "event_type": event_type,
+        "payload": payload,
+        "channels": channels or [],
+        "timestamp": clock.iso(),
+        "config_offset": config_offset,
+    }
+    if endpoint_id is not None:
+        record["endpoint_id"] = endpoint_id
+    return record
+
+
+def message_view(record: dict[str, Any]) -> dict[str, Any]:
+    """The message as the API answers it."""
+    keys = ("id", "event_type", "payload", "channels", "timestamp")
+    return {key: record[key] for key in keys}
+
+
+async def publish(hub: Ingress, records: list[dict[str, Any]]) -> None:
+    """Produce the records and return once Kafka acknowledged every one (acks=all).
+
+    Raises :class:`PayloadTooLarge` before writing anything when a record is over the limit,
+    and ``KafkaUnavailable`` when Kafka does not acknowledge.
+    """
+    encoded = [encode(Contract.EVENT, record) for record in records]
+    limit = hub.settings.max_payload_bytes
+    for record, value in zip(records, encoded, strict=True):
+        if len(value) > limit:
+            raise PayloadTooLarge(
+                f"message is {len(value)} bytes; the limit is {limit}", {"id": record["id"]}
+            )
+    await asyncio.gather(
+        *(
+            send(hub.producer, hub.events_topic, record["app_id"], value)
+            for record, value in zip(records, encoded, strict=True)
+        )
+    )

@@ -1,0 +1,35 @@
+"""What the ingress's request handlers share: settings, Kafka producer, config, audit client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from fastapi import Depends, Query, Request
+
+from services.ingress.config_store import ConfigStore
+from shared.settings import Settings
+
+
+@dataclass
+class Ingress:
+    """The ingress's long-lived resources, built once at start."""
+
+    settings: Settings
+    producer: AIOKafkaProducer
+    config: ConfigStore
+    audit: httpx.AsyncClient
+    events_topic: str
+
+
+def ingress(request: Request) -> Ingress:
+    """FastAPI dependency: the running ingress."""
+    state: Ingress = request.app.state.ingress
+    return state
+
+
+Hub = Annotated[Ingress, Depends(ingress)]
+Limit = Annotated[int, Query(ge=1, le=250, description="page size")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]

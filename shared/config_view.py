@@ -1,0 +1,218 @@
+"""The config view: every service's in-memory copy of the compacted ``config`` topic.
+
+Configuration is a log (as in Kafka Connect): management writes are records keyed
+``<kind>/<id>``; a tombstone deletes. The view reads the topic from the beginning and follows it.
+
+Read-your-writes across processes rests on one barrier, the topic's end offset:
+- a writer answers only after its own view has read its record back (:meth:`wait_for`);
+- a reader first catches up to the end offset current at the time of its call (:meth:`catch_up`);
+- an event carries the end offset its publisher saw, and consumers wait for it before routing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from shared.contracts import Contract, decode
+from shared.errors import BadRecord, KafkaUnavailable
+
+log = logging.getLogger(__name__)
+Object = dict[str, Any]
+Listener = Callable[[str, str, Object | None], None]
+
+
+class ConfigState:
+    """The objects of the config log by kind and id, with a ``uid`` index. No I/O."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, dict[str, Object]] = defaultdict(dict)
+        self._uids: dict[tuple[str, str, str], str] = {}
+
+    def apply(self, key: str, value: Object | None) -> tuple[str, str]:
+        """Apply one record (``value`` None deletes); return ``(kind, id)``."""
+        kind, _, ident = key.partition("/")
+        old = self._objects[kind].pop(ident, None)
+        if old is not None and old.get("uid"):
+            self._uids.pop((kind, old.get("app_id", ""), old["uid"]), None)
+        if value is not None:
+            self._objects[kind][ident] = value
+            if value.get("uid"):
+                self._uids[(kind, value.get("app_id", ""), value["uid"])] = ident
+        return kind, ident
+
+    def get(self, kind: str, ident: str) -> Object | None:
+        """The object ``kind/ident``, or None."""
+        return self._objects[kind].get(ident)
+
+    def lookup(self, kind: str, ref: str, app_id: str = "") -> Object | None:
+        """Find by id or by user-chosen ``uid``; scoped objects must belong to ``app_id``."""
+        found = self._objects[kind].get(ref)
+        if found is None:
+            ident = self._uids.get((kind, app_id, ref))
+            found = None if ident is None else self._objects[kind].get(ident)
+        if found is not None and found.get("app_id", "") != app_id:
+            return None
+        return found
+
+    def all(self, kind: str) -> Iterator[Object]:
+        """Every object of ``kind``, in id (creation) order."""
+        objects = self._objects[kind]
+        return (objects[ident] for ident in sorted(objects))
+
+    def children(self, kind: str, app_id: str) -> Iterator[Object]:
+        """Every object of ``kind`` that belongs to ``app_id``."""
+        return (obj for obj in self.all(kind) if obj.get("app_id") == app_id)
+
+
+class ConfigView(ConfigState):
+    """A :class:`ConfigState` kept up to date from the config topic by a background task."""
+
+    def __init__(self, bootstrap: str, topic: str, client_id: str = "hookbus-config") -> None:
+        super().__init__()
+        self._tp = TopicPartition(topic, 0)
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            enable_auto_commit=False,
+            group_id=None,
+            auto_offset_reset="earliest",
+        )
+        self._position = 0
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._listeners: list[Listener] = []
+        self._task: asyncio.Task[None] | None = None
+        self._end_query: asyncio.Task[int] | None = None
+        self._end_query_started = 0.0
+        self.ready = False
+
+    @property
+    def position(self) -> int:
+        """The offset of the next config record this view will read."""
+        return self._position
+
+    def on_change(self, listener: Listener) -> None:
+        """Call ``listener(kind, id, new_or_None)`` after each applied record."""
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        """Connect and start following; ``ready`` turns true once the view reached the end."""
+        await self._consumer.start()
+        self._consumer.assign([self._tp])
+        await self._consumer.seek_to_beginning(self._tp)
+        self._task = asyncio.create_task(self._follow(), name="config-view")
+        asyncio.create_task(self._become_ready(), name="config-view-ready")
+
+    async def stop(self) -> None:
+        """Stop following and disconnect."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    async def _become_ready(self) -> None:
+        while not self.ready:
+            try:
+                await self.catch_up(timeout=30.0)
+                self.ready = True
+                log.info("config view caught up", extra={"offset": self._position})
+            except KafkaUnavailable as exc:
+                log.warning("config view not caught up yet", extra={"error": str(exc)})
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                batches = await self._consumer.getmany(self._tp, timeout_ms=500)
+                for record in batches.get(self._tp, []):
+                    self._apply_record(record.key, record.value)
+                self._position = await self._consumer.position(self._tp)
+            except KafkaError as exc:
+                log.warning("config view fetch failed", extra={"error": str(exc)})
+                await asyncio.sleep(0.5)
+                continue
+            self._wake()
+
+    def _apply_record(self, key: bytes | None, value: bytes | None) -> None:
+        if key is None:
+            log.error("config record without a key ignored")
+            return
+        try:
+            data = None if value is None else decode(Contract.CONFIG, value)["data"]
+        except BadRecord as exc:
+            log.error("config record ignored", extra={"key": key.decode(), "reason": exc.reason})
+            return
+        kind, ident = self.apply(key.decode(), data)
+        for listener in self._listeners:
+            listener(kind, ident, data)
+
+    def _wake(self) -> None:
+        still = []
+        for offset, future in self._waiters:
+            if future.done():
+                continue
+            if offset <= self._position:
+                future.set_result(None)
+            else:
+                still.append((offset, future))
+        self._waiters = still
+
+    async def wait_for(self, offset: int, timeout: float = 10.0) -> None:
+        """Block until every config record below ``offset`` has been applied.
+
+        Raises :class:`KafkaUnavailable` after ``timeout`` seconds.
+        """
+        if offset <= self._position:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((offset, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError as exc:
+            raise KafkaUnavailable(
+                f"configuration not caught up: at {self._position}, need {offset}"
+            ) from exc
+
+    async def end_offset(self) -> int:
+        """The config topic's end offset as of a moment after this call began.
+
+        Calls that overlap share one broker request, but never one that was sent before they
+        arrived: that one might predate a write whose answer this caller already saw.
+        """
+        arrived = time.monotonic()
+        while True:
+            query = self._end_query
+            if query is None or query.done():
+                query = self._end_query = asyncio.ensure_future(self._query_end())
+                self._end_query_started = time.monotonic()
+            started = self._end_query_started
+            try:
+                end = await asyncio.shield(query)
+            except KafkaError as exc:
+                raise KafkaUnavailable(f"config end offset unavailable: {exc}") from exc
+            if started >= arrived:
+                return end
+
+    async def _query_end(self) -> int:
+        offsets = await self._consumer.end_offsets([self._tp])
+        return int(offsets[self._tp])
+
+    async def catch_up(self, timeout: float = 10.0) -> int:
+        """Apply everything written before this call; return the end offset reached.
+
+        Raises :class:`KafkaUnavailable` when the broker does not answer within ``timeout``.
+        """
+        try:
+            end = await asyncio.wait_for(self.end_offset(), timeout)
+        except TimeoutError as exc:
+            raise KafkaUnavailable("config end offset unavailable: timeout") from exc
+        await self.wait_for(end, timeout)
+        return end

@@ -1,0 +1,63 @@
+"""Refusing private destinations (SSRF guard) unless the operator allows them.
+
+A URL is checked after DNS resolution: every address its host resolves to must be public.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from shared.errors import Unprocessable
+
+
+class PrivateDestination(Unprocessable):
+    """The URL's host is, or resolves to, a private, loopback or link-local address."""
+
+    code = "private_destination"
+
+
+def is_private(address: str) -> bool:
+    """True for loopback, private, link-local, multicast, reserved and unspecified addresses."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def check_url_syntax(url: str) -> str:
+    """Return the host of an http(s) URL; raise :class:`Unprocessable` otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Unprocessable("url must be an absolute http or https URL", {"url": url})
+    return parts.hostname
+
+
+async def resolve(host: str, port: int | None = None) -> list[str]:
+    """Every address ``host`` resolves to; raise :class:`Unprocessable` when it does not."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, port or 443, type=socket.SOCK_STREAM
+        )
+    except OSError as exc:
+        raise Unprocessable(f"cannot resolve host {host!r}", {"host": host}) from exc
+    return sorted({str(info[4][0]) for info in infos})
+
+
+async def check_destination(url: str, allow_private: bool) -> None:
+    """Raise :class:`PrivateDestination` when ``url`` leads to a non-public address.
+
+    Blocks on DNS resolution. With ``allow_private`` only the URL's syntax is checked.
+    """
+    host = check_url_syntax(url)
+    if allow_private:
+        return
+    for address in await resolve(host):
+        if is_private(address):
+            raise PrivateDestination(
+                "destination resolves to a private address; set "
+                "HOOKBUS_ALLOW_PRIVATE_DESTINATIONS=true to allow it",
+                {"url": url, "address": address},
+            )

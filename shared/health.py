@@ -1,0 +1,50 @@
+"""``/healthz`` and ``/readyz`` for every service, and running a FastAPI app in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import ORJSONResponse
+
+Readiness = Callable[[], dict[str, bool]]
+
+
+def health_router(checks: Readiness) -> APIRouter:
+    """Routes answering ``/healthz`` (the process is alive) and ``/readyz`` (every check true)."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> ORJSONResponse:
+        return ORJSONResponse({"status": "ok"})
+
+    @router.get("/readyz", summary="Kafka reachable and configuration caught up")
+    async def readyz() -> ORJSONResponse:
+        results = checks()
+        ready = all(results.values())
+        return ORJSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    return router
+
+
+def start_http(app: FastAPI, host: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    """Serve ``app`` on ``host:port`` in the running loop; stop with ``server.should_exit``."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = _QuietServer(config)
+    return server, asyncio.create_task(server.serve(), name=f"http-{port}")
+
+
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signals to the service's own shutdown logic."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield

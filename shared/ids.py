@@ -1,0 +1,44 @@
+"""Prefixed, time-sortable identifiers (``msg_`` + 26 Crockford base32 characters).
+
+The first 10 characters encode the creation time in milliseconds and the last 16 are random, as
+in ULID, so ids sort by creation time and never need a coordinator.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PREFIXES = frozenset({"app", "ep", "msg", "atm", "src", "rt", "in", "dlv", "et"})
+
+
+def _encode(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def new_id(prefix: str, now_ms: int | None = None) -> str:
+    """Return a new id such as ``app_01JD3...``; ``prefix`` must be one of :data:`PREFIXES`."""
+    if prefix not in PREFIXES:
+        raise ValueError(f"unknown id prefix {prefix!r}")
+    millis = int(time.time() * 1000) if now_ms is None else now_ms
+    randomness = int.from_bytes(os.urandom(10), "big")
+    return f"{prefix}_{_encode(millis, 10)}{_encode(randomness, 16)}"
+
+
+def timestamp_ms(identifier: str) -> int:
+    """The creation time in milliseconds encoded in an id made by :func:`new_id`."""
+    body = identifier.split("_", 1)[1][:10]
+    value = 0
+    for char in body:
+        value = value * 32 + _ALPHABET.index(char)
+    return value
+
+
+def has_prefix(identifier: str, prefix: str) -> bool:
+    """True when ``identifier`` looks like an id of kind ``prefix``."""
+    return identifier.startswith(prefix + "_") and len(identifier) == len(prefix) + 27

@@ -1,0 +1,106 @@
+"""Kafka plumbing every service shares: durable producers, topic creation, dead letters."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from shared import clock
+from shared.contracts import Contract, encode
+from shared.errors import KafkaUnavailable
+from shared.topics import MAX_RECORD_BYTES, TopicSpec, layout
+
+log = logging.getLogger(__name__)
+TOPIC_ALREADY_EXISTS = 36
+
+
+def durable_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    """A producer whose acknowledged writes survive broker failover (acks=all, idempotent).
+
+    Not started: the caller awaits ``start()`` and ``stop()``.
+    """
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        max_request_size=MAX_RECORD_BYTES,
+        request_timeout_ms=15000,
+    )
+
+
+async def send(
+    producer: AIOKafkaProducer, topic: str, key: str | None, value: bytes | None
+) -> tuple[int, int]:
+    """Produce one record and wait for the broker's ack; return ``(partition, offset)``.
+
+    Raises :class:`KafkaUnavailable` when the broker does not acknowledge it.
+    """
+    try:
+        meta = await producer.send_and_wait(
+            topic, value=value, key=None if key is None else key.encode()
+        )
+    except (TimeoutError, KafkaError) as exc:
+        raise KafkaUnavailable(f"Kafka did not acknowledge the write: {exc}") from exc
+    return meta.partition, meta.offset
+
+
+async def ensure_topics(bootstrap: str, prefix: str, partitions: int) -> None:
+    """Create every hookbus topic that does not exist yet; safe to run from many copies at once.
+
+    Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused.
+    """
+    await create_topics(bootstrap, layout(prefix, partitions))
+
+
+async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
+    """Create the topics of ``specs`` that are missing, ignoring ones created concurrently."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hookbus-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [spec for spec in specs if spec.name not in existing]
+        if not missing:
+            return
+        response = await admin.create_topics(
+            [NewTopic(s.name, s.partitions, 1, topic_configs=s.config) for s in missing]
+        )
+        for name, code, *_ in response.topic_errors:
+            if code not in (0, TOPIC_ALREADY_EXISTS):
+                raise KafkaError(f"could not create topic {name}: error code {code}")
+        log.info("created topics", extra={"topics": [spec.name for spec in missing]})
+    finally:
+        await admin.close()
+
+
+def dead_letter(
+    reason: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    value: bytes | None,
+    service: str,
+    kind: str = "bad_record",
+) -> bytes:
+    """The value of a dead-letter record for a record that could not be processed."""
+    record: dict[str, Any] = {
+        "v": 1,
+        "reason": reason,
+        "kind": kind,
+        "origin": {
+            "topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "key": None if key is None else key.decode("utf-8", "replace"),
+            "service": service,
+        },
+        "record": (value or b"").decode("utf-8", "replace"),
+        "at": clock.iso(),
+    }
+    return encode(Contract.DEAD_LETTER, record)

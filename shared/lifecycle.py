@@ -1,0 +1,42 @@
+"""What every service does around its own work: settings, logs, topics, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from shared import log as logs
+from shared.kafka_io import ensure_topics
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def prepare(service: str) -> Settings:
+    """Read settings and set up JSON logging for ``service``; raise ``SettingsError``."""
+    settings = Settings.from_env()
+    logs.setup(service, settings.log_level)
+    return settings
+
+
+async def topics_ready(settings: Settings, attempts: int = 60) -> None:
+    """Create the topics (idempotently), retrying while the broker is still starting."""
+    for attempt in range(attempts):
+        try:
+            await ensure_topics(settings.bootstrap, settings.topic_prefix, settings.partitions)
+            return
+        except Exception as exc:  # the broker may not answer yet; anything else repeats too
+            if attempt == attempts - 1:
+                raise
+            log.warning("topics not ready, retrying", extra={"error": str(exc)})
+            await asyncio.sleep(1.0)
+
+
+def stop_event() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT, so a service can drain before it exits."""
+    event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, event.set)
+    return event

@@ -1,0 +1,125 @@
+"""Typed settings, built once from ``HOOKBUS_*`` environment variables and passed in.
+
+Nothing deeper in the code reads the environment: a service builds a :class:`Settings` at start
+and hands it (or the part it needs) to what it constructs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+class SettingsError(ValueError):
+    """A ``HOOKBUS_*`` variable holds a value that cannot be used."""
+
+
+def parse_duration(text: str) -> float:
+    """Parse ``"5s"``, ``"30m"``, ``"2h"``, ``"5d"``, ``"250ms"`` or bare seconds into seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise SettingsError(f"not a duration: {text!r} (use e.g. 5s, 30m, 2h, 5d)")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def parse_schedule(text: str) -> tuple[float, ...]:
+    """Parse a comma-separated retry schedule such as ``"5s,5m,30m"`` into seconds."""
+    return tuple(parse_duration(part) for part in text.split(",") if part.strip())
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"not a boolean: {text!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of hookbus; see the README for what each one does."""
+
+    admin_token: str = field(default_factory=lambda: "hb_" + secrets.token_urlsafe(24))
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    audit_port: int = 8081
+    router_port: int = 8082
+    dispatcher_port: int = 8083
+    audit_url: str = "http://127.0.0.1:8081"
+    kafka_bootstrap: str | None = None
+    topic_prefix: str = "hookbus."
+    partitions: int = 6
+    data_dir: Path = field(default_factory=lambda: Path.home() / ".local" / "share" / "hookbus")
+    database_url: str | None = None
+    retry_schedule: tuple[float, ...] = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+    allow_private_destinations: bool = False
+    max_payload_bytes: int = 1024 * 1024
+    delivery_concurrency: int = 200
+    secret_grace: float = 86400.0
+    log_level: str = "INFO"
+    instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
+
+    @property
+    def sqlite_url(self) -> str:
+        """The audit database URL: ``HOOKBUS_DATABASE_URL`` or SQLite under the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'audit.sqlite3'}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (default ``os.environ``); raise :class:`SettingsError`."""
+        env = os.environ if env is None else env
+        base = cls()
+
+        def get(name: str) -> str | None:
+            value = env.get("HOOKBUS_" + name)
+            return value if value not in (None, "") else None
+
+        def integer(name: str, default: int) -> int:
+            raw = get(name)
+            try:
+                return default if raw is None else int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"HOOKBUS_{name} must be an integer, got {raw!r}") from exc
+
+        port = integer("HTTP_PORT", base.http_port)
+        audit_port = integer("AUDIT_PORT", base.audit_port)
+        schedule = get("RETRY_SCHEDULE")
+        data_dir = get("DATA_DIR")
+        return cls(
+            admin_token=get("ADMIN_TOKEN") or base.admin_token,
+            http_host=get("HTTP_HOST") or base.http_host,
+            http_port=port,
+            audit_port=audit_port,
+            router_port=integer("ROUTER_PORT", base.router_port),
+            dispatcher_port=integer("DISPATCHER_PORT", base.dispatcher_port),
+            audit_url=get("AUDIT_URL") or f"http://127.0.0.1:{audit_port}",
+            kafka_bootstrap=get("KAFKA_BOOTSTRAP"),
+            topic_prefix=env.get("HOOKBUS_TOPIC_PREFIX", base.topic_prefix),
+            partitions=integer("PARTITIONS", base.partitions),
+            data_dir=Path(data_dir) if data_dir else base.data_dir,
+            database_url=get("DATABASE_URL"),
+            retry_schedule=parse_schedule(schedule) if schedule else base.retry_schedule,
+            allow_private_destinations=_bool(get("ALLOW_PRIVATE_DESTINATIONS") or "false"),
+            max_payload_bytes=integer("MAX_PAYLOAD_BYTES", base.max_payload_bytes),
+            delivery_concurrency=integer("DELIVERY_CONCURRENCY", base.delivery_concurrency),
+            secret_grace=parse_duration(get("SECRET_GRACE") or "24h"),
+            log_level=(get("LOG_LEVEL") or base.log_level).upper(),
+            instance_id=get("INSTANCE_ID") or base.instance_id,
+        )
+
+    @property
+    def bootstrap(self) -> str:
+        """The Kafka bootstrap servers; raise :class:`SettingsError` when none is configured."""
+        if not self.kafka_bootstrap:
+            raise SettingsError("HOOKBUS_KAFKA_BOOTSTRAP is not set (hookbus run starts a broker)")
+        return self.kafka_bootstrap
