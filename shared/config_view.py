@@ -86,6 +86,11 @@ class ConfigView(ConfigState):
             group_id=None,
             auto_offset_reset="earliest",
         )
+        # End offsets are asked on a client of their own: on the following consumer they
+        # would queue behind its long-poll fetch and cost up to fetch_max_wait_ms each.
+        self._offsets = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, client_id=f"{client_id}-offsets", group_id=None
+        )
         self._position = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._listeners: list[Listener] = []
@@ -106,6 +111,7 @@ class ConfigView(ConfigState):
     async def start(self) -> None:
         """Connect and start following; ``ready`` turns true once the view reached the end."""
         await self._consumer.start()
+        await self._offsets.start()
         self._consumer.assign([self._tp])
         await self._consumer.seek_to_beginning(self._tp)
         self._task = asyncio.create_task(self._follow(), name="config-view")
@@ -118,6 +124,7 @@ class ConfigView(ConfigState):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._consumer.stop()
+        await self._offsets.stop()
 
     async def _become_ready(self) -> None:
         while not self.ready:
@@ -202,7 +209,7 @@ class ConfigView(ConfigState):
                 return end
 
     async def _query_end(self) -> int:
-        offsets = await self._consumer.end_offsets([self._tp])
+        offsets = await self._offsets.end_offsets([self._tp])
         return int(offsets[self._tp])
 
     async def catch_up(self, timeout: float = 10.0) -> int:

@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 
+from aiokafka.errors import KafkaError
+
 from shared import log as logs
 from shared.kafka_io import ensure_topics
 from shared.settings import Settings
@@ -22,11 +24,12 @@ def prepare(service: str) -> Settings:
 
 async def topics_ready(settings: Settings, attempts: int = 60) -> None:
     """Create the topics (idempotently), retrying while the broker is still starting."""
+    settings.bootstrap  # noqa: B018 - raises SettingsError at once when no broker is set
     for attempt in range(attempts):
         try:
             await ensure_topics(settings.bootstrap, settings.topic_prefix, settings.partitions)
             return
-        except Exception as exc:  # the broker may not answer yet; anything else repeats too
+        except (KafkaError, OSError) as exc:  # the broker may not answer yet
             if attempt == attempts - 1:
                 raise
             log.warning("topics not ready, retrying", extra={"error": str(exc)})

@@ -13,7 +13,10 @@ from typing import Any
 import orjson
 
 REDACTED_KEYS = frozenset({"secret", "secrets", "authorization", "token", "password"})
-_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "color_message",  # uvicorn's terminal-coloured copy of msg
+}
 
 
 class JsonFormatter(logging.Formatter):
