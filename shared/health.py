@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import ORJSONResponse
+
+from shared.json_response import OrjsonResponse
 
 Readiness = Callable[[], dict[str, bool]]
 
@@ -18,14 +19,14 @@ def health_router(checks: Readiness) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="The process is alive")
-    async def healthz() -> ORJSONResponse:
-        return ORJSONResponse({"status": "ok"})
+    async def healthz() -> OrjsonResponse:
+        return OrjsonResponse({"status": "ok"})
 
     @router.get("/readyz", summary="Kafka reachable and configuration caught up")
-    async def readyz() -> ORJSONResponse:
+    async def readyz() -> OrjsonResponse:
         results = checks()
         ready = all(results.values())
-        return ORJSONResponse(
+        return OrjsonResponse(
             {"status": "ready" if ready else "not_ready", "checks": results},
             status_code=200 if ready else 503,
         )

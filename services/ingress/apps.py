@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
-from fastapi.responses import ORJSONResponse
 
 from services.ingress.auth import authorized
 from services.ingress.models import AppIn, AppPatch
@@ -14,6 +13,7 @@ from services.ingress.state import Cursor, Hub, Ingress, Limit
 from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
+from shared.json_response import OrjsonResponse
 
 router = APIRouter(prefix="/v1/apps", tags=["apps"], dependencies=[Depends(authorized)])
 
@@ -42,7 +42,7 @@ def _check_uid_free(hub: Ingress, uid: str | None, own_id: str | None = None) ->
 
 
 @router.post("", status_code=201, summary="Create an app")
-async def create_app(body: AppIn, hub: Hub) -> ORJSONResponse:
+async def create_app(body: AppIn, hub: Hub) -> OrjsonResponse:
     """Create an app. ``uid`` must be unique (409)."""
     await hub.config.fresh()
     _check_uid_free(hub, body.uid)
@@ -56,7 +56,7 @@ async def create_app(body: AppIn, hub: Hub) -> ORJSONResponse:
         "updated_at": now,
     }
     await hub.config.put("app", app)
-    return ORJSONResponse(public(app), status_code=201)
+    return OrjsonResponse(public(app), status_code=201)
 
 
 @router.get("", summary="List apps")
@@ -64,18 +64,18 @@ async def list_apps(
     hub: Hub,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> ORJSONResponse:
+) -> OrjsonResponse:
     await hub.config.fresh()
-    return ORJSONResponse(page([public(a) for a in hub.config.view.all("app")], limit, cursor))
+    return OrjsonResponse(page([public(a) for a in hub.config.view.all("app")], limit, cursor))
 
 
 @router.get("/{app}", summary="Get an app by id or uid")
-async def get_app(app: str, hub: Hub) -> ORJSONResponse:
-    return ORJSONResponse(public(await find_app(hub, app)))
+async def get_app(app: str, hub: Hub) -> OrjsonResponse:
+    return OrjsonResponse(public(await find_app(hub, app)))
 
 
 @router.patch("/{app}", summary="Update an app")
-async def patch_app(app: str, body: AppPatch, hub: Hub) -> ORJSONResponse:
+async def patch_app(app: str, body: AppPatch, hub: Hub) -> OrjsonResponse:
     current = await find_app(hub, app)
     changes = body.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
@@ -85,7 +85,7 @@ async def patch_app(app: str, body: AppPatch, hub: Hub) -> ORJSONResponse:
     if updated.get("metadata") is None:
         updated["metadata"] = {}
     await hub.config.put("app", updated)
-    return ORJSONResponse(public(updated))
+    return OrjsonResponse(public(updated))
 
 
 @router.delete("/{app}", status_code=204, summary="Delete an app and its endpoints")

@@ -7,7 +7,6 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import ORJSONResponse
 
 from services.ingress import audit_proxy
 from services.ingress.apps import find_app
@@ -20,6 +19,7 @@ from shared import clock, signing
 from shared.destinations import check_destination
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
+from shared.json_response import OrjsonResponse
 
 router = APIRouter(
     prefix="/v1/apps/{app}/endpoints", tags=["endpoints"], dependencies=[Depends(authorized)]
@@ -78,7 +78,7 @@ async def ping(hub: Ingress, endpoint: dict[str, Any]) -> str:
 
 
 @router.post("", status_code=201, summary="Create an endpoint (sends it a webhook.ping)")
-async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> ORJSONResponse:
+async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> OrjsonResponse:
     """Create an endpoint; 422 for a private destination unless allowed, 409 for a taken uid."""
     owner = await find_app(hub, app)
     await check_destination(body.url, hub.settings.allow_private_destinations)
@@ -97,7 +97,7 @@ async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> ORJSONRespons
     await hub.config.put("endpoint", endpoint)
     if body.ping:
         await ping(hub, endpoint)
-    return ORJSONResponse(public(endpoint), status_code=201)
+    return OrjsonResponse(public(endpoint), status_code=201)
 
 
 @router.get("", summary="List an app's endpoints")
@@ -106,19 +106,19 @@ async def list_endpoints(
     hub: Hub,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> ORJSONResponse:
+) -> OrjsonResponse:
     owner = await find_app(hub, app)
     endpoints = [public(e) for e in hub.config.view.children("endpoint", owner["id"])]
-    return ORJSONResponse(page(endpoints, limit, cursor))
+    return OrjsonResponse(page(endpoints, limit, cursor))
 
 
 @router.get("/{ep}", summary="Get an endpoint by id or uid")
-async def get_endpoint(app: str, ep: str, hub: Hub) -> ORJSONResponse:
-    return ORJSONResponse(public(await find_endpoint(hub, app, ep)))
+async def get_endpoint(app: str, ep: str, hub: Hub) -> OrjsonResponse:
+    return OrjsonResponse(public(await find_endpoint(hub, app, ep)))
 
 
 @router.patch("/{ep}", summary="Update an endpoint; applies to the next message")
-async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> ORJSONResponse:
+async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> OrjsonResponse:
     current = await find_endpoint(hub, app, ep)
     changes = body.model_dump(exclude_unset=True)
     for required in ("url", "enabled", "timeout_ms", "content_type", "ordered", "headers"):
@@ -131,7 +131,7 @@ async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> OR
         changes["disabled_reason"] = None
     updated = {**current, **changes, "updated_at": clock.iso()}
     await hub.config.put("endpoint", updated)
-    return ORJSONResponse(public(updated))
+    return OrjsonResponse(public(updated))
 
 
 @router.delete("/{ep}", status_code=204, summary="Delete an endpoint")
@@ -142,15 +142,15 @@ async def delete_endpoint(app: str, ep: str, hub: Hub) -> Response:
 
 
 @router.get("/{ep}/secret", summary="Get the endpoint's current signing secret")
-async def get_secret(app: str, ep: str, hub: Hub) -> ORJSONResponse:
+async def get_secret(app: str, ep: str, hub: Hub) -> OrjsonResponse:
     current = await find_endpoint(hub, app, ep)
-    return ORJSONResponse({"secret": current["secrets"][0]["secret"]})
+    return OrjsonResponse({"secret": current["secrets"][0]["secret"]})
 
 
 @router.post("/{ep}/secret/rotate", summary="Rotate the secret; the old one signs during grace")
 async def rotate_secret(
     app: str, ep: str, hub: Hub, body: RotateIn | None = None
-) -> ORJSONResponse:
+) -> OrjsonResponse:
     current = await find_endpoint(hub, app, ep)
     now = clock.now()
     grace_end = clock.iso(now + timedelta(seconds=hub.settings.secret_grace))
@@ -166,13 +166,13 @@ async def rotate_secret(
         "updated_at": clock.iso(now),
     }
     await hub.config.put("endpoint", updated)
-    return ORJSONResponse({"secret": fresh})
+    return OrjsonResponse({"secret": fresh})
 
 
 @router.post("/{ep}/ping", status_code=202, summary="Send a webhook.ping message now")
-async def ping_endpoint(app: str, ep: str, hub: Hub) -> ORJSONResponse:
+async def ping_endpoint(app: str, ep: str, hub: Hub) -> OrjsonResponse:
     current = await find_endpoint(hub, app, ep)
-    return ORJSONResponse({"message_id": await ping(hub, current)}, status_code=202)
+    return OrjsonResponse({"message_id": await ping(hub, current)}, status_code=202)
 
 
 @router.get("/{ep}/attempts", summary="The endpoint's attempts (?status=succeeded|failed|pending)")
@@ -191,4 +191,4 @@ async def endpoint_stats(app: str, ep: str, request: Request, hub: Hub) -> Respo
         return answer
     stats = orjson.loads(bytes(answer.body))
     stats["disabled_reason"] = current.get("disabled_reason")
-    return ORJSONResponse(stats)
+    return OrjsonResponse(stats)

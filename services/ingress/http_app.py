@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from services.ingress import apps, endpoints, errors, messages
 from services.ingress.state import Ingress
 from shared.health import health_router
+from shared.json_response import OrjsonResponse
 
 DESCRIPTION = """
 hookbus sends webhooks (publish a message; every subscribed endpoint gets a signed POST,
@@ -23,7 +23,7 @@ def create_app(hub: Ingress) -> FastAPI:
         title="hookbus",
         version="0.1.0",
         description=DESCRIPTION,
-        default_response_class=ORJSONResponse,
+        default_response_class=OrjsonResponse,
     )
     app.state.ingress = hub
     errors.install(app)

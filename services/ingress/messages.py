@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 
 from services.ingress import audit_proxy
 from services.ingress.apps import find_app
@@ -11,12 +11,13 @@ from services.ingress.auth import authorized
 from services.ingress.models import BatchIn, MessageIn
 from services.ingress.publisher import event_record, message_view, publish
 from services.ingress.state import Hub
+from shared.json_response import OrjsonResponse
 
 router = APIRouter(prefix="/v1/apps/{app}", tags=["messages"], dependencies=[Depends(authorized)])
 
 
 @router.post("/messages", status_code=202, summary="Publish a message to the app's endpoints")
-async def create_message(app: str, body: MessageIn, hub: Hub) -> ORJSONResponse:
+async def create_message(app: str, body: MessageIn, hub: Hub) -> OrjsonResponse:
     """Accept one message: answered 202 only once the event is durable in Kafka."""
     found = await find_app(hub, app)
     offset = hub.config.view.position
@@ -24,11 +25,11 @@ async def create_message(app: str, body: MessageIn, hub: Hub) -> ORJSONResponse:
         found["id"], body.event_type, body.payload, offset, body.id, body.channels
     )
     await publish(hub, [record])
-    return ORJSONResponse(message_view(record), status_code=202)
+    return OrjsonResponse(message_view(record), status_code=202)
 
 
 @router.post("/messages/batch", status_code=202, summary="Publish up to 1000 messages at once")
-async def create_batch(app: str, body: BatchIn, hub: Hub) -> ORJSONResponse:
+async def create_batch(app: str, body: BatchIn, hub: Hub) -> OrjsonResponse:
     """Accept every message or none: nothing is written when one is invalid or too large."""
     found = await find_app(hub, app)
     offset = hub.config.view.position
@@ -37,7 +38,7 @@ async def create_batch(app: str, body: BatchIn, hub: Hub) -> ORJSONResponse:
         for m in body.messages
     ]
     await publish(hub, records)
-    return ORJSONResponse({"data": [message_view(r) for r in records]}, status_code=202)
+    return OrjsonResponse({"data": [message_view(r) for r in records]}, status_code=202)
 
 
 @router.get("/messages", summary="List messages (?event_type=&channel=&after=&before=)")

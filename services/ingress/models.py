@@ -104,7 +104,7 @@ class RotateIn(Strict):
 class MessageIn(Strict):
     event_type: EventTypeName = Field(examples=["invoice.paid"])
     payload: dict[str, Any] = Field(examples=[{"invoice_id": "inv_1", "amount": 4200}])
-    id: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = Field(
+    id: Uid | None = Field(
         default=None, description="Your event id; a repeat within 24 h is refused with 409"
     )
     channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(

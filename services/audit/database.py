@@ -1,0 +1,96 @@
+"""Opening the audit database: engine, SQLite tuning, schema, and dialect-specific upserts.
+
+Everything here blocks on the database; async callers run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Insert, Table, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
+
+from services.audit.schema import SCHEMA_VERSION, metadata, schema_version
+from shared import clock
+
+BUSY_TIMEOUT_MS = 5000
+# SQLSTATE classes about the data itself: data exception, integrity violation, program limit
+# exceeded (PostgreSQL reports an over-long index entry so, as an OperationalError).
+CONTENT_SQLSTATES = frozenset({"22", "23", "54"})
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer hookbus than this one."""
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url`` with the schema in place; SQLite's directory is created.
+
+    Blocks on the database; raises SQLAlchemy errors when it is unreachable and
+    :class:`SchemaTooNew` when its schema is newer than this code.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _make_sqlite_dir(parsed.database)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _tune_sqlite)
+    upsert_for(engine)  # refuse an unsupported dialect before creating anything
+    metadata.create_all(engine)
+    _record_version(engine)
+    return engine
+
+
+def _make_sqlite_dir(database: str | None) -> None:
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the API read while the consumer writes; NORMAL is durable at each checkpoint
+    # and loses at most the last transactions on power loss, which a replay from Kafka restores.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _record_version(engine: Engine) -> None:
+    with engine.begin() as conn:
+        found = conn.execute(select(func.max(schema_version.c.version))).scalar()
+        if found is not None and found > SCHEMA_VERSION:
+            raise SchemaTooNew(f"audit schema version {found} is newer than {SCHEMA_VERSION}")
+        row = {"version": SCHEMA_VERSION, "applied_at": clock.iso()}
+        conn.execute(upsert_for(engine)(schema_version), [row])
+
+
+def upsert_for(engine: Engine) -> Callable[[Table], Insert]:
+    """A function ``table -> INSERT ... ON CONFLICT DO NOTHING`` for the engine's dialect.
+
+    Raises ``ValueError`` for a database other than SQLite or PostgreSQL.
+    """
+    name = engine.dialect.name
+    if name == "sqlite":
+        return lambda table: sqlite.insert(table).on_conflict_do_nothing()
+    if name == "postgresql":
+        return lambda table: postgresql.insert(table).on_conflict_do_nothing()
+    raise ValueError(f"audit supports SQLite and PostgreSQL, not {name}")
+
+
+def refused_for_good(exc: SQLAlchemyError) -> bool:
+    """True when the database refuses the data itself, so writing it again cannot succeed.
+
+    False for what may pass later: connection loss, a lock, a full disk, a pool timeout.
+    """
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # psycopg 3 / 2
+    if isinstance(state, str) and state:
+        return state[:2] in CONTENT_SQLSTATES
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, (DataError, IntegrityError))
+    return isinstance(exc, StatementError)  # a value the driver could not even bind

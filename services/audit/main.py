@@ -1,0 +1,105 @@
+"""``hookbus serve audit``: the log consumer and the log API, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka import AIOKafkaConsumer
+
+from services.audit.api import build_app
+from services.audit.ingest import Ingestor
+from services.audit.store import Store
+from shared import lifecycle
+from shared.config_view import ConfigView
+from shared.health import start_http
+from shared.kafka_io import durable_producer
+from shared.settings import Settings
+from shared.topics import MAX_RECORD_BYTES, Topic, physical
+
+log = logging.getLogger(__name__)
+DB_PROBE_S = 5.0
+
+
+def consumer_for(settings: Settings) -> AIOKafkaConsumer:
+    """The audit group's consumer of events, attempts and dead letters (not started)."""
+    topics = (Topic.EVENTS, Topic.ATTEMPTS, Topic.DEAD)
+    return AIOKafkaConsumer(
+        *(physical(settings.topic_prefix, topic) for topic in topics),
+        bootstrap_servers=settings.bootstrap,
+        client_id=f"hookbus-audit-{settings.instance_id}",
+        group_id=f"{settings.topic_prefix}audit",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        # A record may be as large as a topic allows; a smaller fetch limit would stall on it.
+        max_partition_fetch_bytes=MAX_RECORD_BYTES,
+    )
+
+
+class DatabaseProbe:
+    """Checks every few seconds that the database answers, for ``/readyz``."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.ok = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Probe until ``stop`` is set; each probe runs in a worker thread."""
+        while not stop.is_set():
+            self.ok = await asyncio.to_thread(self._store.ping)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), DB_PROBE_S)
+
+
+async def serve(settings: Settings) -> int:
+    """Run audit until a stop signal; return the exit code (0 after a clean drain)."""
+    stop = lifecycle.stop_event()
+    await lifecycle.topics_ready(settings)
+    store = await asyncio.to_thread(Store.open, settings.sqlite_url)
+    config_topic = physical(settings.topic_prefix, Topic.CONFIG)
+    view = ConfigView(settings.bootstrap, config_topic, client_id="hookbus-audit-config")
+    producer = durable_producer(settings.bootstrap, f"hookbus-audit-{settings.instance_id}")
+    consumer = consumer_for(settings)
+    ingestor = Ingestor(consumer, producer, store, settings.topic_prefix)
+    probe = DatabaseProbe(store)
+
+    def readiness() -> dict[str, bool]:
+        return {"config": view.ready, "consumer": ingestor.running, "database": probe.ok}
+
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(store.close)
+        await view.start()
+        stack.push_async_callback(view.stop)
+        await producer.start()
+        stack.push_async_callback(producer.stop)
+        await consumer.start()
+        stack.push_async_callback(consumer.stop)
+        server, http = start_http(
+            build_app(store, settings.admin_token, readiness),
+            settings.http_host,
+            settings.audit_port,
+        )
+        probing = asyncio.create_task(probe.run(stop), name="audit-db-probe")
+        log.info("audit running", extra={"port": settings.audit_port})
+        code = await _consume(ingestor, stop)
+        server.should_exit = True
+        await asyncio.gather(http, probing)
+    log.info("audit stopped", extra={"exit_code": code})
+    return code
+
+
+async def _consume(ingestor: Ingestor, stop: asyncio.Event) -> int:
+    try:
+        await ingestor.run(stop)
+    except Exception:  # the loop only ends on its own by a bug or a lost broker: say so, exit 1
+        log.exception("audit consumer failed")
+        stop.set()
+        return 1
+    return 0
+
+
+def main() -> int:
+    """Entry point of ``hookbus serve audit``."""
+    settings = lifecycle.prepare("audit")
+    return asyncio.run(serve(settings))

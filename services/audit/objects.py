@@ -1,0 +1,51 @@
+"""Table rows back to the objects the API answers with. No I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+
+def message_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The API's message: ``{id, event_type, payload, channels, timestamp}``."""
+    return {
+        "id": row["id"],
+        "event_type": row["event_type"],
+        "payload": orjson.loads(row["payload"]),
+        "channels": orjson.loads(row["channels"]),
+        "timestamp": row["timestamp"],
+    }
+
+
+def attempt_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The API's attempt, as the attempts log shows it."""
+    return {
+        "id": row["id"],
+        "message_id": row["message_id"],
+        "endpoint_id": row["endpoint_id"],
+        "delivery_id": row["delivery_id"],
+        "event_type": row["event_type"],
+        "attempt": row["attempt"],
+        "timestamp": row["timestamp"],
+        "duration_ms": row["duration_ms"],
+        "request": orjson.loads(row["request"]),
+        "response": None if row["response"] is None else orjson.loads(row["response"]),
+        "error": row["error"],
+        "outcome": row["outcome"],
+    }
+
+
+def dead_letter_object(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A dead letter as stored: reason, kind, origin, the original record text, and its place."""
+    return {
+        "topic": row["kafka_topic"],
+        "partition": row["kafka_partition"],
+        "offset": row["kafka_offset"],
+        "reason": row["reason"],
+        "kind": row["kind"],
+        "origin": orjson.loads(row["origin"]),
+        "record": row["record"],
+        "at": row["at"],
+    }

@@ -1,0 +1,122 @@
+"""Contract records to table rows, and the timestamps lists are ordered by.
+
+No I/O. Record values are assumed valid against their contract; a timestamp the contract's
+``date-time`` format allows but Python cannot read raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+import orjson
+from sqlalchemy import Table
+
+from services.audit.schema import attempts, dead_letters, message_channels, messages
+from shared import clock
+
+Row = dict[str, Any]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LEAP_SECOND = re.compile(r"(?<=[Tt ]\d\d:\d\d):60")
+
+
+class Origin(NamedTuple):
+    """Where a record was read: topic, partition, offset."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+def epoch_ms(text: str) -> int:
+    """Milliseconds since the epoch of an ISO 8601 timestamp; raise ``ValueError``."""
+    try:
+        moment = clock.parse(text)
+    except ValueError:
+        # RFC 3339 (and so the contracts) allow a leap second; Python does not: count it as
+        # the first instant of the next minute.
+        fixed = _LEAP_SECOND.sub(":59", text, count=1)
+        if fixed == text:
+            raise
+        return epoch_ms(fixed) + 1000
+    # Integer arithmetic on timedeltas: float seconds would round .123 down to 122 ms.
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def iso_from_ms(millis: int) -> str:
+    """The ISO 8601 text (milliseconds, ``Z``) of a time in milliseconds since the epoch."""
+    return clock.iso(_EPOCH + timedelta(milliseconds=millis))
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def event_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, Row]]:
+    """The message row of an event record, and one row per channel."""
+    channels = list(dict.fromkeys(record.get("channels") or []))
+    message = {
+        "app_id": record["app_id"],
+        "id": record["id"],
+        "event_type": record["event_type"],
+        "payload": _json(record["payload"]),
+        "channels": _json(channels),
+        "timestamp": record["timestamp"],
+        "ts_ms": epoch_ms(record["timestamp"]),
+        "endpoint_id": record.get("endpoint_id"),
+        "kafka_partition": origin.partition,
+        "kafka_offset": origin.offset,
+    }
+    found: list[tuple[Table, Row]] = [(messages, message)]
+    for channel in channels:
+        row = {"app_id": record["app_id"], "channel": channel, "message_id": record["id"]}
+        found.append((message_channels, row))
+    return found
+
+
+def attempt_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, Row]]:
+    """The attempt row of an attempt record."""
+    response = record["response"]
+    row = {
+        "id": record["id"],
+        "app_id": record["app_id"],
+        "message_id": record["message_id"],
+        "endpoint_id": record["endpoint_id"],
+        "delivery_id": record["delivery_id"],
+        "event_type": record.get("event_type"),
+        "attempt": record["attempt"],
+        "timestamp": record["timestamp"],
+        "ts_ms": epoch_ms(record["timestamp"]),
+        "duration_ms": record["duration_ms"],
+        "status": None if response is None else response["status"],
+        "outcome": record["outcome"],
+        "request": _json(record["request"]),
+        "response": None if response is None else _json(response),
+        "error": record["error"],
+        "kafka_partition": origin.partition,
+        "kafka_offset": origin.offset,
+    }
+    return [(attempts, row)]
+
+
+def dead_letter_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, Row]]:
+    """The dead-letter row of a dead-letter record, keyed by its own place on the dead topic."""
+    source = record["origin"]
+    row = {
+        "kafka_topic": origin.topic,
+        "kafka_partition": origin.partition,
+        "kafka_offset": origin.offset,
+        "reason": record["reason"],
+        "kind": record.get("kind", "bad_record"),
+        "origin": _json(source),
+        "origin_topic": source["topic"],
+        "origin_partition": source["partition"],
+        "origin_offset": source["offset"],
+        "origin_service": source.get("service", ""),
+        "record": record["record"],
+        "at": record["at"],
+        "at_ms": epoch_ms(record["at"]),
+    }
+    return [(dead_letters, row)]

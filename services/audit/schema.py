@@ -1,0 +1,117 @@
+"""The audit tables, in portable SQL (SQLite and PostgreSQL).
+
+Every list is read newest first by ``(ts_ms, id)``: ``ts_ms`` is the record's own timestamp in
+milliseconds since the epoch, because the ISO text of a caller's timestamp does not always sort
+(``...:00Z`` sorts after ``...:00.123Z``). Each list filter has an index that starts with the
+app id, so one app's reads never scan another app's rows. JSON columns are plain text.
+Strings have no length limit: the contracts bound few of them, and a value too long for its
+column would be refused by PostgreSQL for good.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", String, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("app_id", String, primary_key=True),
+    Column("id", String, primary_key=True),
+    Column("event_type", String, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("channels", Text, nullable=False),
+    Column("timestamp", String, nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("endpoint_id", String, nullable=True),
+    # Where the record was read, so a row can be traced back to the log.
+    Column("kafka_partition", Integer, nullable=False),
+    Column("kafka_offset", BigInteger, nullable=False),
+    Index("ix_messages_app_ts", "app_id", "ts_ms", "id"),
+    Index("ix_messages_app_type_ts", "app_id", "event_type", "ts_ms", "id"),
+)
+
+# One row per (message, channel): the channel filter as an indexed lookup, not a text search.
+message_channels = Table(
+    "message_channels",
+    metadata,
+    Column("app_id", String, primary_key=True),
+    Column("channel", String, primary_key=True),
+    Column("message_id", String, primary_key=True),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("app_id", String, nullable=False),
+    Column("message_id", String, nullable=False),
+    Column("endpoint_id", String, nullable=False),
+    Column("delivery_id", String, nullable=False),
+    Column("event_type", String, nullable=True),
+    Column("attempt", Integer, nullable=False),
+    Column("timestamp", String, nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("outcome", String, nullable=False),
+    Column("request", Text, nullable=False),
+    Column("response", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("kafka_partition", Integer, nullable=False),
+    Column("kafka_offset", BigInteger, nullable=False),
+    Index("ix_attempts_app_ep_ts", "app_id", "endpoint_id", "ts_ms", "id"),
+    Index("ix_attempts_app_ep_outcome_ts", "app_id", "endpoint_id", "outcome", "ts_ms", "id"),
+    Index("ix_attempts_app_msg_ts", "app_id", "message_id", "ts_ms", "id"),
+)
+
+# Keyed by the dead letter's own position on the dead topic, so replaying the dead topic inserts
+# nothing new; and unique by what failed where, so a consumer that replays a bad record and
+# dead-letters it a second time does not list it twice either.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("kafka_topic", String, primary_key=True),
+    Column("kafka_partition", Integer, primary_key=True, autoincrement=False),
+    Column("kafka_offset", BigInteger, primary_key=True, autoincrement=False),
+    Column("reason", Text, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("origin_topic", String, nullable=False),
+    Column("origin_partition", Integer, nullable=False),
+    Column("origin_offset", BigInteger, nullable=False),
+    Column("origin_service", String, nullable=False),
+    Column("record", Text, nullable=False),
+    Column("at", String, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_dead_letters_at", "at_ms"),
+    Index("ix_dead_letters_kind_at", "kind", "at_ms"),
+    UniqueConstraint(
+        "origin_topic",
+        "origin_partition",
+        "origin_offset",
+        "origin_service",
+        "kind",
+        name="uq_dead_letters_origin",
+    ),
+)
