@@ -21,7 +21,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.kafka_broker import start_test_broker  # noqa: E402
-from tests.support.receiver import Receiver, Received  # noqa: E402
+from tests.support.receiver import Received, Receiver  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 

@@ -1,0 +1,79 @@
+"""One HTTP exchange with an endpoint: bounded in time, redirects not followed, body capped."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+
+from services.dispatcher.request import OutboundRequest
+
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What came back: the response (``status`` None when none arrived) and/or an error."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: str
+    error: str | None
+
+
+def response_text(raw: bytes) -> str:
+    """``raw`` decoded as UTF-8 with replacement, at most :data:`MAX_RESPONSE_BYTES` encoded."""
+    text = raw[:MAX_RESPONSE_BYTES].decode("utf-8", errors="replace")
+    encoded = text.encode("utf-8")
+    if len(encoded) > MAX_RESPONSE_BYTES:
+        # Replacement characters take 3 bytes where the invalid input took 1.
+        text = encoded[:MAX_RESPONSE_BYTES].decode("utf-8", errors="ignore")
+    return text
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            break  # the rest is never kept, so it is not worth reading
+    return b"".join(chunks)
+
+
+def describe(exc: Exception, timeout_ms: int) -> str:
+    """The attempt's error text for an exception raised by the exchange."""
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return f"timeout after {timeout_ms} ms"
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed: {detail}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"protocol error: {detail}"
+    return f"request failed: {detail}"
+
+
+async def post(client: httpx.AsyncClient, request: OutboundRequest, timeout_ms: int) -> Exchange:
+    """POST ``request`` and read at most 64 KiB of the answer within ``timeout_ms`` in total.
+
+    Never raises for network trouble: it is reported in :attr:`Exchange.error`. Cancellation
+    propagates.
+    """
+    status: int | None = None
+    headers: dict[str, str] = {}
+    raw = b""
+    error: str | None = None
+    seconds = timeout_ms / 1000
+    try:
+        # httpx's timeout bounds each phase; the outer one bounds the whole exchange.
+        async with asyncio.timeout(seconds):
+            async with client.stream(
+                "POST", request.url, headers=request.headers, content=request.body, timeout=seconds
+            ) as response:
+                status, headers = response.status_code, dict(response.headers.items())
+                raw = await _read_capped(response)
+    except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
+        error = describe(exc, timeout_ms)
+    return Exchange(status, headers, response_text(raw), error)

@@ -1,0 +1,123 @@
+"""``hookbus serve dispatcher``: deliver every record of the deliveries topic over HTTP.
+
+Runs until SIGTERM/SIGINT, then stops fetching, lets running deliveries finish (bounded),
+commits what is done and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from functools import partial
+
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+
+from services.dispatcher.clients import ClientPool
+from services.dispatcher.consumer import ParallelConsumer
+from services.dispatcher.handler import DeliveryHandler, lane_limit
+from services.dispatcher.lanes import LaneScheduler
+from shared import lifecycle
+from shared.config_view import ConfigView
+from shared.errors import KafkaUnavailable
+from shared.health import health_router, start_http
+from shared.kafka_io import durable_producer
+from shared.settings import Settings
+from shared.topics import Topic, physical
+
+log = logging.getLogger(__name__)
+DRAIN_SECONDS = 25.0
+# Records fetched but not finished, per unit of delivery concurrency: enough that lanes of a
+# slow endpoint do not starve the others at once, small enough to bound memory.
+BUFFER_FACTOR = 4
+
+
+def main() -> int:
+    """Run the dispatcher until a stop signal; return the exit status."""
+    settings = lifecycle.prepare("dispatcher")
+    return asyncio.run(serve(settings))
+
+
+async def _view_ready(view: ConfigView, stop: asyncio.Event) -> bool:
+    """Wait until the view has read the whole config topic; False if stopped first.
+
+    Deliveries are only acted on after this: an endpoint missing from a half-read view would
+    look deleted.
+    """
+    while not stop.is_set():
+        try:
+            await view.catch_up(timeout=10.0)
+            return True
+        except KafkaUnavailable as exc:
+            log.warning("configuration not caught up yet", extra={"error": str(exc)})
+    return False
+
+
+def _pipeline(
+    settings: Settings, handler: DeliveryHandler, view: ConfigView
+) -> tuple[AIOKafkaConsumer, ParallelConsumer]:
+    """The deliveries consumer (subscribed, not started) and the parallel loop around it."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap,
+        group_id=f"{settings.topic_prefix}dispatcher",
+        client_id=f"hookbus-dispatcher-{settings.instance_id}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    scheduler = LaneScheduler(handler, partial(lane_limit, view), settings.delivery_concurrency)
+    parallel = ParallelConsumer(consumer, scheduler, settings.delivery_concurrency * BUFFER_FACTOR)
+    topic = physical(settings.topic_prefix, Topic.DELIVERIES)
+    consumer.subscribe([topic], listener=parallel.listener())
+    return consumer, parallel
+
+
+def _health(view: ConfigView, parallel: ParallelConsumer) -> FastAPI:
+    app = FastAPI(title="hookbus dispatcher")
+    app.include_router(health_router(lambda: {"config": view.ready, "consumer": parallel.running}))
+    return app
+
+
+async def serve(settings: Settings) -> int:
+    """Run the dispatcher in this event loop until a stop signal; return the exit status."""
+    stop = lifecycle.stop_event()
+    await lifecycle.topics_ready(settings)
+    config = physical(settings.topic_prefix, Topic.CONFIG)
+    view = ConfigView(
+        settings.bootstrap, config, f"hookbus-dispatcher-config-{settings.instance_id}"
+    )
+    await view.start()
+    producer = durable_producer(settings.bootstrap, f"hookbus-dispatcher-{settings.instance_id}")
+    await producer.start()
+    clients = ClientPool(max_idle=max(64, settings.delivery_concurrency))
+    handler = DeliveryHandler(settings, view, producer, clients)
+    consumer, parallel = _pipeline(settings, handler, view)
+    server, http_task = start_http(
+        _health(view, parallel), settings.http_host, settings.dispatcher_port
+    )
+    try:
+        if not await _view_ready(view, stop):
+            return 0
+        await consumer.start()
+        return await _run(parallel, stop)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):  # it may never have started
+            await consumer.stop()
+        await producer.stop()
+        await clients.aclose()
+        await view.stop()
+        await http_task
+
+
+async def _run(parallel: ParallelConsumer, stop: asyncio.Event) -> int:
+    """Run the fetch loop, then drain; 1 when a delivery crashed (after committing what is done)."""
+    status = 0
+    try:
+        await parallel.run(stop)
+        log.info("stopping: draining deliveries in flight")
+    except Exception:
+        log.exception("dispatcher crashed")
+        status = 1
+    await parallel.give_up(None, DRAIN_SECONDS)
+    return status

@@ -1,0 +1,107 @@
+"""The request an endpoint receives for one attempt, signed the Standard Webhooks way.
+
+The signature covers ``{webhook-id}.{webhook-timestamp}.{body}``; ``webhook-id`` is the message id
+(the same on every retry, so receivers can dedupe) and the timestamp is this attempt's, so a
+retry is signed afresh with the endpoint's secrets as they are now.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import metadata
+from typing import Any
+
+from shared import clock, signing
+from shared.errors import HookbusError
+
+log = logging.getLogger(__name__)
+FALLBACK_VERSION = "0.1.0"
+# Headers an endpoint's own `headers` may not set: they describe the body or carry the signature.
+RESERVED = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+)
+
+
+class NoSigningSecret(HookbusError):
+    """The endpoint has no secret that may sign right now (all expired or malformed)."""
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    """What one attempt sends: a POST of ``body`` to ``url`` with ``headers``."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@cache
+def user_agent() -> str:
+    """``hookbus/<installed version>``, or the fallback version when not installed."""
+    try:
+        version = metadata.version("hookbus")
+    except metadata.PackageNotFoundError:
+        version = FALLBACK_VERSION
+    return f"hookbus/{version}"
+
+
+def signing_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
+    """The endpoint's secrets that still sign at ``now``, newest first.
+
+    A secret signs while its ``expires_at`` is null or in the future; malformed ones are skipped.
+    """
+    usable = []
+    for entry in endpoint.get("secrets") or []:
+        try:
+            expires = entry.get("expires_at")
+            if expires is not None and clock.parse(expires) <= now:
+                continue
+            signing.secret_key(entry["secret"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("unusable signing secret skipped", extra={"endpoint_id": endpoint["id"]})
+            continue
+        usable.append(entry["secret"])
+    return usable
+
+
+def build_request(
+    delivery: dict[str, Any], endpoint: dict[str, Any], now: datetime
+) -> OutboundRequest:
+    """The signed request for ``delivery`` to ``endpoint`` at ``now``.
+
+    Raises :class:`NoSigningSecret` when no secret of the endpoint may sign.
+    """
+    secrets = signing_secrets(endpoint, now)
+    if not secrets:
+        raise NoSigningSecret("endpoint has no valid signing secret")
+    body = delivery["body"].encode("utf-8")
+    timestamp = int(now.timestamp())
+    custom = {
+        name.lower(): value
+        for name, value in (endpoint.get("headers") or {}).items()
+        if name.lower() not in RESERVED
+    }
+    headers = {
+        "content-type": delivery["content_type"],
+        "user-agent": user_agent(),
+        **custom,
+        "webhook-id": delivery["message_id"],
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signing.signature_header(
+            secrets, delivery["message_id"], timestamp, body
+        ),
+    }
+    return OutboundRequest(url=endpoint["url"], headers=headers, body=body)
