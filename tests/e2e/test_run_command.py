@@ -1,0 +1,89 @@
+"""``hookbus run``: all four services behind one URL, and a service that dies comes back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.support.stack import REPO, free_port, poll
+
+
+def children(pid: int) -> dict[str, int]:
+    """The service processes ``hookbus run`` started, by service name."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and b"serve" in cmdline:
+            found[cmdline[cmdline.index(b"serve") + 1].decode()] = int(entry.name)
+    return found
+
+
+def ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_run_serves_everything_and_restarts_a_killed_service(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    ports = {name: free_port() for name in ("HTTP", "AUDIT", "ROUTER", "DISPATCHER")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "HOOKBUS_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "HOOKBUS_TOPIC_PREFIX": f"run{uuid.uuid4().hex[:8]}.",
+        "HOOKBUS_PARTITIONS": "2",
+        "HOOKBUS_DATA_DIR": str(tmp_path),
+        "HOOKBUS_ADMIN_TOKEN": "run-token",
+        **{f"HOOKBUS_{name}_PORT": str(port) for name, port in ports.items()},
+    }
+    run = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "run"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert run.stdout is not None
+        announced = run.stdout.readline() + run.stdout.readline()
+        assert f"http://127.0.0.1:{ports['HTTP']}" in announced and "run-token" in announced
+        poll(lambda: all(ready(port) for port in ports.values()), timeout=90)
+        listed = httpx.get(
+            f"http://127.0.0.1:{ports['HTTP']}/v1/apps",
+            headers={"authorization": "Bearer run-token"},
+        )
+        assert listed.status_code == 200 and listed.json() == {"data": [], "next_cursor": None}
+
+        before = poll(lambda: len(children(run.pid)) == 4 and children(run.pid))
+        os.kill(before["dispatcher"], signal.SIGKILL)
+        after = poll(
+            lambda: (
+                children(run.pid).get("dispatcher") not in (None, before["dispatcher"])
+                and children(run.pid)
+            ),
+            timeout=60,
+        )
+        assert after["router"] == before["router"]
+        poll(lambda: ready(ports["DISPATCHER"]), timeout=90)
+    finally:
+        run.send_signal(signal.SIGINT)
+        code = run.wait(60)
+    assert code == 0
+    assert children(run.pid) == {}
