@@ -7,8 +7,8 @@ import logging
 import httpx
 from fastapi import Request, Response
 
-from services.ingress.errors import error_response
 from services.ingress.state import Ingress
+from shared.http_errors import error_response
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,79 @@
+"""What every hookbus HTTP API answers when it refuses: ``{"error": {code, message, details}}``.
+
+Also the admin-token check, shared by the public ingress and audit's internal API.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from shared.errors import ApiError, Unauthorized
+from shared.json_response import OrjsonResponse
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> OrjsonResponse:
+    """A JSON error answer."""
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return OrjsonResponse(body, status_code=status)
+
+
+def check_bearer(request: Request, token: str) -> None:
+    """Raise :class:`Unauthorized` unless ``Authorization: Bearer <token>`` was sent."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # compare_digest: the time taken must not tell how much of the token was right.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
+        raise Unauthorized("missing or invalid bearer token")
+
+
+def admin_only(token: str) -> Callable[[Request], Awaitable[None]]:
+    """A FastAPI dependency accepting only requests bearing ``token``."""
+
+    async def check(request: Request) -> None:
+        check_bearer(request, token)
+
+    return check
+
+
+def _validation_error(exc: RequestValidationError) -> OrjsonResponse:
+    errors = jsonable_encoder(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return error_response(400, "malformed_json", "the request body is not valid JSON")
+    details = [
+        {"path": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "msg": err.get("msg")}
+        for err in errors
+    ]
+    summary = "; ".join(f"{d['path'] or 'body'}: {d['msg']}" for d in details[:5])
+    return error_response(422, "validation_error", summary or "invalid request", details)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn exceptions into JSON errors (a bug answers 500)."""
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> OrjsonResponse:
+        return OrjsonResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> OrjsonResponse:
+        return _validation_error(exc)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> OrjsonResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def bug(_: Request, exc: Exception) -> OrjsonResponse:
+        # Starlette logs the exception after this answer; only the shape is ours.
+        return error_response(500, "internal_error", "internal error")
