@@ -1,0 +1,163 @@
+"""Routing one event record: decode → wait for config → match → render → produce → await acks.
+
+Kafka-free: the config view, the barrier and the producer come in through small protocols, so
+each step is tested with in-memory stand-ins. At least once: the caller may acknowledge (commit)
+an event only when the future :meth:`Router.dispatch` returned for it is done, which is when
+Kafka has acknowledged every record the event caused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.router.deliveries import Outgoing, deliveries
+from services.router.matching import ConfigReader, targets
+from shared.contracts import Contract, decode
+from shared.errors import BadRecord, KafkaUnavailable
+from shared.kafka_io import dead_letter
+
+log = logging.getLogger(__name__)
+
+
+class Barrier(Protocol):
+    """Waits until the config view has applied every record below an offset."""
+
+    async def wait_for(self, offset: int, timeout: float) -> None:
+        """Return once caught up; raise :class:`KafkaUnavailable` after ``timeout`` seconds."""
+
+
+class Outbox(Protocol):
+    """Hands a record to the producer; the returned awaitable resolves on the broker's ack."""
+
+    async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
+        """Queue one record; raise when the producer refuses it outright."""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One consumed record and where it came from."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+class Router:
+    """Turns event records into delivery records (or a dead letter) and waits until durable."""
+
+    def __init__(
+        self,
+        config: ConfigReader,
+        barrier: Barrier,
+        outbox: Outbox,
+        deliveries_topic: str,
+        dead_topic: str,
+        *,
+        barrier_timeout: float = 10.0,
+        retry_delay: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.barrier = barrier
+        self.outbox = outbox
+        self.deliveries_topic = deliveries_topic
+        self.dead_topic = dead_topic
+        self.barrier_timeout = barrier_timeout
+        self.retry_delay = retry_delay
+
+    async def handle(self, record: Incoming) -> int:
+        """Route one event record and wait until durable; return the deliveries produced.
+
+        :meth:`plan` then :meth:`dispatch`, awaited: see both for what blocks. Never raises
+        except when cancelled.
+        """
+        outgoing = await self.plan(record)
+        await (await self.dispatch(outgoing))
+        return sum(1 for item in outgoing if item.topic == self.deliveries_topic)
+
+    async def plan(self, record: Incoming) -> list[Outgoing]:
+        """The records ``record`` causes: its deliveries, or one dead letter if it is bad."""
+        try:
+            event = decode(Contract.EVENT, record.value)
+            await self.wait_for_config(event.get("config_offset", 0), event["id"])
+            return deliveries(event, targets(self.config, event), self.deliveries_topic)
+        except BadRecord as exc:
+            reason = exc.reason
+            log.warning("event dead-lettered", extra={"reason": reason, **_origin(record)})
+        except Exception as exc:  # a bug: record it rather than lose or loop on the event
+            reason = f"router failed: {exc!r}"
+            log.exception("routing failed, event dead-lettered", extra=_origin(record))
+        value = dead_letter(
+            reason,
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            record.value,
+            service="router",
+        )
+        return [Outgoing(self.dead_topic, record.key, value)]
+
+    async def wait_for_config(self, offset: int, message_id: str) -> None:
+        """Block until the config view has read up to ``offset``, however long that takes."""
+        while True:
+            try:
+                await self.barrier.wait_for(offset, self.barrier_timeout)
+                return
+            except KafkaUnavailable as exc:
+                log.warning(
+                    "config view behind the event, still waiting",
+                    extra={"message_id": message_id, "config_offset": offset, "error": str(exc)},
+                )
+
+    async def dispatch(self, records: Sequence[Outgoing]) -> asyncio.Future[None]:
+        """Hand ``records`` to the producer now, in order; return a future of their durability.
+
+        The future completes once Kafka acknowledged every record; records Kafka refused are
+        produced again after ``retry_delay`` until acknowledged, so it never fails (it is
+        cancelled only by shutdown). Awaiting it is the caller's business, so the next event can
+        be routed while these records are on their way.
+        """
+        acks = [await self._send(item) for item in records]
+        return asyncio.ensure_future(self._confirm(list(records), acks))
+
+    async def _send(self, item: Outgoing) -> Awaitable[Any] | Exception:
+        try:
+            return await self.outbox.send(item.topic, item.key, item.value)
+        except Exception as exc:  # refused before it was queued
+            return exc
+
+    async def _confirm(
+        self, records: list[Outgoing], acks: list[Awaitable[Any] | Exception]
+    ) -> None:
+        while True:
+            failed = []
+            for item, ack in zip(records, acks, strict=True):
+                error = ack if isinstance(ack, Exception) else await _outcome(ack)
+                if error is not None:
+                    log.warning(
+                        "record not acknowledged, producing it again",
+                        extra={"topic": item.topic, "error": repr(error)},
+                    )
+                    failed.append(item)
+            if not failed:
+                return
+            await asyncio.sleep(self.retry_delay)
+            records, acks = failed, [await self._send(item) for item in failed]
+
+
+async def _outcome(ack: Awaitable[Any]) -> Exception | None:
+    try:
+        await ack
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _origin(record: Incoming) -> dict[str, Any]:
+    return {"topic": record.topic, "partition": record.partition, "offset": record.offset}

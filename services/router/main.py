@@ -1,0 +1,51 @@
+"""Run the router: ``hookbus serve router``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import faust
+
+from services.router.config_gate import ConfigGate
+from services.router.stream_app import create_app
+from shared import lifecycle
+from shared.config_view import ConfigView
+from shared.settings import Settings
+from shared.topics import Topic, physical
+
+log = logging.getLogger(__name__)
+
+
+async def _config_view(settings: Settings) -> ConfigView:
+    # Our topics exist, with our settings, before faust subscribes; aiokafka clients must be
+    # created inside the loop that runs them.
+    await lifecycle.topics_ready(settings)
+    topic = physical(settings.topic_prefix, Topic.CONFIG)
+    return ConfigView(settings.bootstrap, topic, client_id="hookbus-router-config")
+
+
+def main() -> int:
+    """Route events until SIGTERM/SIGINT, then commit what is durable and return 0.
+
+    Blocks until stopped. The faust worker owns the loop and the signal handlers: it starts the
+    config view first, then the app (producer, web server, consumer, agent), and stops them in
+    reverse order; events whose records are still unacknowledged after a short drain stay
+    uncommitted for the next owner. Returns 1 when the worker crashed.
+    """
+    settings = lifecycle.prepare("router")
+    (settings.data_dir / "router").mkdir(parents=True, exist_ok=True)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    gate = ConfigGate(loop.run_until_complete(_config_view(settings)))
+    app = create_app(settings, gate)
+    worker = faust.Worker(
+        app, gate, loop=loop, loglevel=settings.log_level, quiet=True, override_logging=False
+    )
+    worker.spinner = None  # a terminal progress spinner has no place in JSON logs
+    log.info("router starting", extra={"group": app.conf.id, "port": settings.router_port})
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0

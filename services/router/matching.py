@@ -1,0 +1,82 @@
+"""Which endpoints an event goes to: event types, channels, and single-endpoint events.
+
+Pure functions over a config state, so the rules are tested without Kafka. Endpoint ``filter``
+(JSONPath conditions) is not evaluated yet: every endpoint behaves as if its filter were empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+Object = dict[str, Any]
+WILDCARD = "*"
+
+
+class ConfigReader(Protocol):
+    """The part of :class:`shared.config_view.ConfigState` routing reads."""
+
+    def get(self, kind: str, ident: str) -> Object | None: ...
+
+    def children(self, kind: str, app_id: str) -> Iterable[Object]: ...
+
+
+def type_matches(pattern: str, event_type: str) -> bool:
+    """True when ``pattern`` (a name, ``prefix.*`` or ``*``) covers ``event_type``."""
+    if pattern == WILDCARD:
+        return True
+    if pattern.endswith(".*"):
+        return event_type.startswith(pattern[:-1])
+    return pattern == event_type
+
+
+def accepts_type(endpoint: Mapping[str, Any], event_type: str) -> bool:
+    """True when the endpoint's ``event_types`` (absent or null = every type) cover the type."""
+    patterns = endpoint.get("event_types")
+    if patterns is None:
+        return True
+    return any(type_matches(pattern, event_type) for pattern in patterns)
+
+
+def accepts_channels(endpoint: Mapping[str, Any], channels: Iterable[str]) -> bool:
+    """True when the endpoint has no channel restriction or shares a channel with the event."""
+    wanted = endpoint.get("channels")
+    if not wanted:
+        return True
+    return not set(wanted).isdisjoint(channels)
+
+
+def targets(config: ConfigReader, event: Mapping[str, Any]) -> list[Object]:
+    """The enabled endpoints ``event`` must be delivered to, in endpoint id order.
+
+    An event naming an ``endpoint_id`` (ping, resend) goes to that endpoint alone when it exists,
+    belongs to the event's app and is enabled, whatever its types and channels. An unknown app
+    has no targets.
+    """
+    app_id = event["app_id"]
+    if config.get("app", app_id) is None:
+        log.warning(
+            "event for an unknown app routed nowhere",
+            extra={"message_id": event["id"], "app_id": app_id},
+        )
+        return []
+    single = event.get("endpoint_id")
+    if single is not None:
+        endpoint = config.get("endpoint", single)
+        if endpoint is None or endpoint.get("app_id") != app_id or not endpoint.get("enabled"):
+            log.warning(
+                "event for a missing or disabled endpoint routed nowhere",
+                extra={"message_id": event["id"], "endpoint_id": single},
+            )
+            return []
+        return [endpoint]
+    channels = event.get("channels") or []
+    return [
+        endpoint
+        for endpoint in config.children("endpoint", app_id)
+        if endpoint.get("enabled")
+        and accepts_type(endpoint, event["event_type"])
+        and accepts_channels(endpoint, channels)
+    ]

@@ -1,0 +1,114 @@
+"""The router's faust app: consume ``events``, route each one, commit only what is durable.
+
+What faust-streaming 0.15.3 does (read in its source, then checked against a broker), and what
+the agent does about it:
+
+- Acks and commits: the consumer commits, per partition, the offsets streams have *acked*,
+  after ``producer.flush()``. A stream acks an event in a ``finally``, so also when the agent
+  body raised or was cancelled, and faust then restarts the actor on the next events: an event
+  whose handler failed is committed without its deliveries. ``flush()`` waits for records in
+  flight but does not raise for those Kafka refused. So the agent iterates ``stream.noack()``
+  and acks an event only once Kafka acknowledged (acks=all) every record it caused. Records of
+  the next events are produced meanwhile; acks follow consumption order (:class:`InOrderAcks`).
+- ``Consumer._new_offset`` commits past one unacked offset when the next is acked (its gap check
+  is ``min(acked) - committed > 1``, and it is skipped while nothing was ever committed). So:
+  one actor, in-order acks, and nothing leaves the agent body. Bad events become dead letters,
+  Kafka refusals are produced again, and anything else crashes the worker (exit 1) rather than
+  let faust restart the actor.
+- ``stream_wait_empty`` (on by default) makes shutdown and every rebalance wait until each
+  event taken is acked: an event held by the config barrier or a Kafka outage would block
+  SIGTERM forever. Off, the actor is cancelled instead; its ``finally`` drains the window and
+  the consumer commits what was acked before leaving the group.
+- On a rebalance faust drops the acked-but-uncommitted offsets of revoked partitions before
+  committing, so their next owner routes those events again: committing every second instead
+  of every 2.8 s keeps that short.
+- Only ``internal`` topics are declared by faust, so ours are never re-created. The leader topic
+  is disabled (no ``on_leader`` work); internal topics (table changelogs, later) get
+  replication factor 1, as our own topics do.
+- faust reads its settings' ``env_name`` variables (``WEB_PORT``, ``PRODUCER_ACKS``…) *over*
+  the values passed in; ``env={}`` keeps ``HOOKBUS_*`` the only source.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from services.router.config_gate import ConfigGate
+from services.router.faust_io import FaustOutbox, IdempotentProducer, add_health_pages, raw_topic
+from services.router.handler import Incoming, Router
+from services.router.inflight import InOrderAcks
+from shared.settings import Settings
+from shared.topics import MAX_RECORD_BYTES, Topic, physical
+
+log = logging.getLogger(__name__)
+# Events routed while earlier ones still wait for Kafka's acks; bounds memory and redelivery.
+IN_FLIGHT = 64
+# On shutdown, how long records already produced may take to be acknowledged (then committed).
+DRAIN_SECONDS = 10.0
+
+
+def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
+    """The faust app routing ``events`` to ``deliveries`` (consumer group ``<prefix>router``)."""
+    app = faust.App(
+        f"{settings.topic_prefix}router",
+        env={},
+        broker=f"kafka://{settings.bootstrap}",
+        autodiscover=False,
+        datadir=str(settings.data_dir / "router"),
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        topic_disable_leader=True,
+        table_standby_replicas=0,
+        producer_acks=-1,
+        producer_linger=0.005,  # lets records of events in flight share produce requests
+        producer_max_request_size=MAX_RECORD_BYTES,
+        stream_wait_empty=False,
+        broker_commit_interval=1.0,
+        broker_session_timeout=10.0,  # a dead router's partitions move on after 10 s, not 60
+        web_enabled=True,
+        web_bind=settings.http_host,
+        web_host=settings.http_host,
+        web_port=settings.router_port,
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+    )
+    app.producer = IdempotentProducer(app.transport, loop=app.loop, beacon=app.beacon)
+    router = Router(
+        gate.view,
+        gate,
+        FaustOutbox(app),
+        deliveries_topic=physical(settings.topic_prefix, Topic.DELIVERIES),
+        dead_topic=physical(settings.topic_prefix, Topic.DEAD),
+    )
+    events = raw_topic(app, physical(settings.topic_prefix, Topic.EVENTS))
+
+    @app.agent(events, name="route", concurrency=1)
+    async def route(stream: faust.StreamT[bytes]) -> None:
+        manual = stream.noack()  # type: ignore[attr-defined]  # on Stream, missing on StreamT
+        window: InOrderAcks[faust.EventT[bytes]] = InOrderAcks(manual.ack, IN_FLIGHT)
+        try:
+            async for event in manual.events():
+                durable = await router.dispatch(await router.plan(incoming(event)))
+                await window.add(event, durable)
+        except Exception as exc:
+            # A restarted actor would ack later events and so commit past this one.
+            log.critical("routing stopped by an unexpected error", exc_info=True)
+            await app.crash(exc)
+        finally:
+            await window.close(DRAIN_SECONDS)
+
+    add_health_pages(app, gate)
+    return app
+
+
+def incoming(event: faust.EventT[bytes]) -> Incoming:
+    """Where an event came from, and its raw key and value."""
+    message = event.message
+    return Incoming(message.topic, message.partition, message.offset, message.key, message.value)
