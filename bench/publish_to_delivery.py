@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -23,6 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.kafka_broker import start_test_broker  # noqa: E402
 from tests.support.receiver import Received, Receiver  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -74,6 +81,8 @@ def main() -> None:
             stack.client.post(
                 f"/v1/apps/{app['id']}/endpoints", json={"url": receiver.url, "ping": False}
             ).raise_for_status()
+            pids = {name: process.pid for name, process in stack.processes.items()}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             began = time.monotonic()
             sent_at = asyncio.run(publish_all(stack, app["id"], args.events, args.concurrency))
             accepted_for = time.monotonic() - began
@@ -88,6 +97,7 @@ def main() -> None:
                     (arrived[mid] - sent) * 1000 for mid, sent in sent_at.items() if mid in arrived
                 ]
                 delivered_for = max(arrived.values()) - began
+            cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         finally:
             stack.stop()
             stop_broker()
@@ -97,6 +107,8 @@ def main() -> None:
     print(f"end-to-end deliveries/s: {len(latencies) / delivered_for:,.0f}")
     print(f"publish→delivery p50:    {statistics.median(latencies):.1f} ms")
     print(f"publish→delivery p99:    {percentile(latencies, 0.99):.1f} ms")
+    for name, seconds in cpu.items():
+        print(f"CPU per event, {name + ':':12} {seconds / args.events * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

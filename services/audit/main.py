@@ -102,4 +102,4 @@ async def _consume(ingestor: Ingestor, stop: asyncio.Event) -> int:
 def main() -> int:
     """Entry point of ``hookbus serve audit``."""
     settings = lifecycle.prepare("audit")
-    return asyncio.run(serve(settings))
+    return lifecycle.run(serve(settings))

@@ -36,7 +36,7 @@ BUFFER_FACTOR = 4
 def main() -> int:
     """Run the dispatcher until a stop signal; return the exit status."""
     settings = lifecycle.prepare("dispatcher")
-    return asyncio.run(serve(settings))
+    return lifecycle.run(serve(settings))
 
 
 async def _view_ready(view: ConfigView, stop: asyncio.Event) -> bool:

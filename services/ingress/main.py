@@ -49,5 +49,5 @@ async def serve(settings: Settings) -> None:
 
 def main() -> int:
     """Entry point of ``hookbus serve ingress``."""
-    asyncio.run(serve(lifecycle.prepare("ingress")))
+    lifecycle.run(serve(lifecycle.prepare("ingress")))
     return 0

@@ -24,8 +24,8 @@ class Ingress:
     events_topic: str
 
 
-def ingress(request: Request) -> Ingress:
-    """FastAPI dependency: the running ingress."""
+async def ingress(request: Request) -> Ingress:
+    """FastAPI dependency: the running ingress (async: a plain def would run in a thread)."""
     state: Ingress = request.app.state.ingress
     return state
 
