@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
 
 from services.ingress import apps, endpoints, errors, messages
 from services.ingress.state import Ingress
 from shared.health import health_router
+from shared.http_errors import error_response
 from shared.json_response import OrjsonResponse
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+# Room for the JSON around a payload of the maximum size (event type, id, channels).
+BODY_OVERHEAD = 64 * 1024
+# A batch of up to 1000 messages; each one is still held to the per-message limit.
+BATCH_BODY_LIMIT = 32 * 1024 * 1024
 DESCRIPTION = """
 hookbus sends webhooks (publish a message; every subscribed endpoint gets a signed POST,
 logged attempt by attempt) and receives them. Every `/v1` call needs
@@ -27,6 +35,16 @@ def create_app(hub: Ingress) -> FastAPI:
     )
     app.state.ingress = hub
     errors.install(app)
+    # Refuse an oversized body from its declared length, before reading it into memory.
+    body_limit = hub.settings.max_payload_bytes + BODY_OVERHEAD
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Endpoint) -> Response:
+        declared = request.headers.get("content-length", "")
+        limit = BATCH_BODY_LIMIT if request.url.path.endswith("/batch") else body_limit
+        if declared.isdigit() and int(declared) > limit:
+            return error_response(413, "payload_too_large", f"request body over {limit} bytes")
+        return await call_next(request)
 
     def readiness() -> dict[str, bool]:
         return {"config_caught_up": hub.config.view.ready}

@@ -90,6 +90,11 @@ def test_bad_input_is_refused_and_writes_nothing(stack: Stack, receiver: Receive
     wrong = api.get("/v1/apps", headers={"authorization": "Bearer wrong"})
     assert wrong.status_code == 401
 
+    for size in (1_050_000, 1_300_000):  # refused after parsing, and from content-length
+        too_large = api.post(messages, json={"event_type": "a.b", "payload": {"x": "y" * size}})
+        assert too_large.status_code == 413, too_large.text
+        assert too_large.json()["error"]["code"] == "payload_too_large"
+
     bad_endpoint = api.post(f"/v1/apps/{app['id']}/endpoints", json={"url": "ftp://x"})
     assert bad_endpoint.status_code == 422
     assert len(api.get(f"/v1/apps/{app['id']}/endpoints").json()["data"]) == 1

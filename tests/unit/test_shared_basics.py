@@ -92,3 +92,14 @@ def test_destination_guard() -> None:
     asyncio.run(check_destination("http://127.0.0.1:9/x", allow_private=True))
     with pytest.raises(Unprocessable):
         asyncio.run(check_destination("ftp://example.com", allow_private=True))
+
+
+def test_every_config_example_goes_through_the_config_state() -> None:
+    from shared.contracts import Contract, decode, examples
+
+    state = ConfigState()
+    for path in examples(Contract.CONFIG):
+        record = decode(Contract.CONFIG, path.read_bytes())
+        kind, ident = state.apply(f"{record['kind']}/{record['id']}", record["data"])
+        assert state.get(kind, ident) == record["data"]
+    assert state.lookup("app", "acme") is not None
