@@ -188,6 +188,18 @@ class ConfigView(ConfigState):
                 f"configuration not caught up: at {self._position}, need {offset}"
             ) from exc
 
+    async def wait_for_writer(self, offset: int, timeout: float = 10.0) -> None:
+        """Block until this view has read the configuration a record's writer had seen.
+
+        ``offset`` is the ``config_offset`` the record carries. One beyond the config topic's
+        end can never be reached (a hand-written record, a recreated topic), so the end counts
+        instead: the view as it is then, rather than a partition blocked for ever. Raises
+        :class:`KafkaUnavailable` after ``timeout`` seconds.
+        """
+        if offset > self._position:
+            offset = min(offset, await asyncio.wait_for(self.end_offset(), timeout))
+        await self.wait_for(offset, timeout)
+
     async def end_offset(self) -> int:
         """The config topic's end offset as of a moment after this call began.
 

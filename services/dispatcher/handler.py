@@ -108,20 +108,6 @@ class DeliveryHandler:
             log.warning("bad delivery record dead-lettered", extra={**where, "reason": exc.reason})
             return None
 
-    async def _barrier(self, offset: int, ids: dict[str, str]) -> None:
-        """Wait until the view has applied every config record below ``offset``.
-
-        An offset beyond the config topic's end can never be reached (a hand-written record, a
-        recreated topic): then the view as it is must do, rather than blocking the partition.
-        Raises :class:`KafkaUnavailable` while neither can be established.
-        """
-        try:
-            await self._view.wait_for(offset)
-        except KafkaUnavailable:
-            if await self._view.end_offset() >= offset:
-                raise
-            log.warning("config offset beyond the config topic, view used as is", extra=ids)
-
     async def _endpoint(self, delivery: dict[str, Any]) -> dict[str, Any] | None:
         """The endpoint as configured once the view has read what the delivery's writer saw.
 
@@ -129,7 +115,9 @@ class DeliveryHandler:
         """
         ids = {"delivery_id": delivery["id"], "endpoint_id": delivery["endpoint_id"]}
         offset = int(delivery.get("config_offset", 0))
-        await persistently(lambda: self._barrier(offset, ids), "waiting for configuration", ids)
+        await persistently(
+            lambda: self._view.wait_for_writer(offset), "waiting for configuration", ids
+        )
         endpoint = self._view.get("endpoint", delivery["endpoint_id"])
         if endpoint is None:
             log.info("endpoint deleted, delivery skipped", extra=ids)

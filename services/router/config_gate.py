@@ -55,7 +55,7 @@ class ConfigGate(Service):
                 await asyncio.wait_for(self.caught_up.wait(), timeout)
             except TimeoutError as exc:
                 raise KafkaUnavailable("configuration not caught up since start") from exc
-        await self.view.wait_for(offset, timeout)
+        await self.view.wait_for_writer(offset, timeout)
 
     @property
     def ready(self) -> bool:

@@ -56,6 +56,10 @@ class FakeView(ConfigState):
     async def end_offset(self) -> int:
         return self.end
 
+    async def wait_for_writer(self, offset: int, timeout: float = 10.0) -> None:
+        # As ConfigView does: an offset past the topic's end waits for the end instead.
+        await self.wait_for(min(offset, self.end), timeout)
+
 
 class FakeProducer:
     def __init__(self) -> None:

@@ -63,7 +63,7 @@ def test_gate_waits_for_the_first_catch_up_then_for_the_offset() -> None:
         ready = True
         waited: list[int] = []
 
-        async def wait_for(self, offset: int, timeout: float) -> None:
+        async def wait_for_writer(self, offset: int, timeout: float) -> None:
             self.waited.append(offset)
 
     async def scenario() -> list[int]:
