@@ -7,34 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from services.dispatcher.attempt import attempt, classify, decide_next
 from services.dispatcher.exchange import MAX_RESPONSE_BYTES, response_text
 from shared import signing
-from shared.contracts import Contract, examples, validate
+from shared.contracts import Contract, validate
 from shared.settings import Settings
+from tests.support import records
 
 ALLOW = Settings(allow_private_destinations=True)
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def example(contract: Contract, stem: str) -> dict[str, Any]:
-    path = next(p for p in examples(contract) if p.stem == stem)
-    record: dict[str, Any] = orjson.loads(path.read_bytes())
-    return record
-
-
-def delivery() -> dict[str, Any]:
-    return example(Contract.DELIVERY, "first_attempt")
+delivery = records.delivery
 
 
 def endpoint(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = example(Contract.CONFIG, "endpoint")["data"]
-    data["secrets"] = [{"secret": signing.generate_secret(), "expires_at": None}]
-    return {**data, "url": "http://127.0.0.1:9/hook", **changes}
+    return records.endpoint(**{"url": "http://127.0.0.1:9/hook", **changes})
 
 
 def run(handler: Handler, ep: dict[str, Any], settings: Settings = ALLOW) -> dict[str, Any]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import orjson
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -16,23 +14,12 @@ from services.dispatcher.request import (
     user_agent,
 )
 from shared import clock, signing
-from shared.contracts import Contract, examples
+from tests.support import records
+
+delivery = records.delivery
 
 
-def example(contract: Contract, stem: str) -> dict[str, Any]:
-    path = next(p for p in examples(contract) if p.stem == stem)
-    record: dict[str, Any] = orjson.loads(path.read_bytes())
-    return record
-
-
-def delivery() -> dict[str, Any]:
-    return example(Contract.DELIVERY, "first_attempt")
-
-
-def endpoint(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = example(Contract.CONFIG, "endpoint")["data"]
-    data["secrets"] = [{"secret": signing.generate_secret(), "expires_at": None}]
-    return {**data, **changes}
+endpoint = records.endpoint
 
 
 def test_reference_library_verifies_the_signature() -> None:
