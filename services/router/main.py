@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from types import FrameType
 
 import faust
 
@@ -25,6 +27,23 @@ async def _config_view(settings: Settings) -> ConfigView:
     return ConfigView(settings.bootstrap, topic, client_id="hookbus-router-config")
 
 
+class RouterWorker(faust.Worker):
+    """faust's worker, without the moments where SIGTERM would kill the process outright."""
+
+    def _shutdown_loop(self) -> None:
+        try:
+            super()._shutdown_loop()
+        finally:
+            # Closing the loop resets SIGTERM to its default; shutdown is already under way,
+            # and a late SIGTERM (a supervisor repeating itself) must not cut the exit short.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _exit_before_start(signum: int, frame: FrameType | None) -> None:
+    # Until faust installs its own handlers nothing was consumed: leaving at once is clean.
+    raise SystemExit(0)
+
+
 def main() -> int:
     """Route events until SIGTERM/SIGINT, then commit what is durable and return 0.
 
@@ -33,13 +52,14 @@ def main() -> int:
     reverse order; events whose records are still unacknowledged after a short drain stay
     uncommitted for the next owner. Returns 1 when the worker crashed.
     """
+    signal.signal(signal.SIGTERM, _exit_before_start)
     settings = lifecycle.prepare("router")
     (settings.data_dir / "router").mkdir(parents=True, exist_ok=True)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     gate = ConfigGate(loop.run_until_complete(_config_view(settings)))
     app = create_app(settings, gate)
-    worker = faust.Worker(
+    worker = RouterWorker(
         app, gate, loop=loop, loglevel=settings.log_level, quiet=True, override_logging=False
     )
     worker.spinner = None  # a terminal progress spinner has no place in JSON logs
