@@ -1,6 +1,9 @@
 """Publish N events over HTTP to one app with one loopback endpoint; print throughput and latency.
 
-    python bench/publish_to_delivery.py [--events 2000] [--concurrency 32]
+    python bench/publish_to_delivery.py [--events 2000] [--concurrency 32] [--rate 50]
+
+Without ``--rate`` it measures capacity (latency then includes the backlog that builds when
+publishing outpaces delivery); with it, latency at that offered load.
 
 Uses ``HOOKBUS_KAFKA_BOOTSTRAP`` when set, else starts the local broker. Prints figures only.
 """
@@ -37,17 +40,22 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def publish_all(stack: Stack, app_id: str, events: int, concurrency: int) -> dict[str, float]:
+async def publish_all(
+    stack: Stack, app_id: str, events: int, concurrency: int, rate: float | None
+) -> dict[str, float]:
     sent_at: dict[str, float] = {}
     queue: asyncio.Queue[int] = asyncio.Queue()
     for number in range(events):
         queue.put_nowait(number)
     headers = {"authorization": f"Bearer {stack.token}"}
+    began = time.monotonic()
     async with httpx.AsyncClient(base_url=stack.base_url, headers=headers, timeout=60) as client:
 
         async def worker() -> None:
             while not queue.empty():
                 number = queue.get_nowait()
+                if rate:  # open-loop pacing: event n leaves at n / rate seconds
+                    await asyncio.sleep(max(0.0, began + number / rate - time.monotonic()))
                 started = time.monotonic()
                 answer = await client.post(
                     f"/v1/apps/{app_id}/messages",
@@ -64,6 +72,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--rate", type=float, default=None, help="events/s to offer (default: as fast as possible)"
+    )
     args = parser.parse_args()
     arrived: dict[str, float] = {}
     lock = threading.Lock()
@@ -84,7 +95,9 @@ def main() -> None:
             pids = {name: process.pid for name, process in stack.processes.items()}
             cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             began = time.monotonic()
-            sent_at = asyncio.run(publish_all(stack, app["id"], args.events, args.concurrency))
+            sent_at = asyncio.run(
+                publish_all(stack, app["id"], args.events, args.concurrency, args.rate)
+            )
             accepted_for = time.monotonic() - began
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
@@ -101,7 +114,8 @@ def main() -> None:
         finally:
             stack.stop()
             stop_broker()
-    print(f"events published:        {args.events} (HTTP concurrency {args.concurrency})")
+    offered = f"{args.rate:g}/s offered" if args.rate else "as fast as possible"
+    print(f"events published:        {args.events} ({offered}, concurrency {args.concurrency})")
     print(f"accepted events/s:       {args.events / accepted_for:,.0f}")
     print(f"delivered:               {len(latencies)} / {args.events}")
     print(f"end-to-end deliveries/s: {len(latencies) / delivered_for:,.0f}")
