@@ -62,7 +62,7 @@ def wire(text: str) -> bytes:
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:  # built from str by a caller, not from wire bytes
-        return text.encode()
+        return text.encode(errors="surrogatepass")
 
 
 def unix_seconds(text: str) -> int | None:

@@ -12,6 +12,18 @@ from urllib.parse import parse_qsl, urlsplit
 HeaderPairs = Iterable[tuple[str | bytes, str | bytes]]
 
 
+def split_url(url: str) -> tuple[str, str]:
+    """The path and raw query string of ``url``; never raises, even for a garbled host."""
+    try:
+        parts = urlsplit(url)
+        return parts.path, parts.query
+    except ValueError:  # e.g. a Host header "[::1" turned into the URL's netloc
+        rest = url.partition("#")[0].split("://", 1)[-1]
+        slash = rest.find("/")
+        path, _, query = (rest[slash:] if slash >= 0 else "").partition("?")
+        return path, query
+
+
 def _text(value: str | bytes) -> str:
     # HTTP header bytes are latin-1 on the wire (as Starlette decodes them), never UTF-8.
     return value.decode("latin-1") if isinstance(value, bytes) else value
@@ -62,9 +74,9 @@ class InboundRequest:
     @classmethod
     def build(cls, method: str, url: str, headers: HeaderPairs, body: bytes) -> InboundRequest:
         """Parse ``url`` into path and query items (blank values kept). Never raises."""
-        parts = urlsplit(url)
-        query = tuple(parse_qsl(parts.query, keep_blank_values=True))
-        return cls(method.upper(), url, parts.path, query, Headers(headers), body)
+        path, query = split_url(url)
+        items = tuple(parse_qsl(query, keep_blank_values=True))
+        return cls(method.upper(), url, path, items, Headers(headers), body)
 
     def query_value(self, name: str) -> str | None:
         """The first value of query parameter ``name``, or None."""

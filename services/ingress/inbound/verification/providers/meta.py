@@ -31,7 +31,10 @@ def _handshake(settings: SourceVerification, request: InboundRequest) -> Verdict
     challenge = request.query_value("hub.challenge")
     if request.query_value("hub.mode") != "subscribe" or not challenge:
         return Rejected("hub.mode must be subscribe, with a hub.challenge", 403, handshake=True)
-    token = (request.query_value("hub.verify_token") or "").encode()
+    token = (request.query_value("hub.verify_token") or "").encode(errors="surrogatepass")
     if settings.verify_token is None or not hmac.compare_digest(settings.verify_token, token):
         return Rejected("hub.verify_token does not match", 403, handshake=True)
-    return Challenge("meta", HttpAnswer(200, "text/plain; charset=utf-8", challenge.encode()))
+    return Challenge(
+        "meta",
+        HttpAnswer(200, "text/plain; charset=utf-8", challenge.encode(errors="surrogatepass")),
+    )

@@ -15,7 +15,7 @@ import hashlib
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from services.ingress.inbound.verification.primitives import any_equal, from_base64, from_hex, mac
-from services.ingress.inbound.verification.request import InboundRequest
+from services.ingress.inbound.verification.request import InboundRequest, split_url
 from services.ingress.inbound.verification.settings import SourceVerification
 from services.ingress.inbound.verification.verdict import Rejected, Verdict, Verified
 
@@ -76,23 +76,28 @@ def _form(request: InboundRequest) -> bytes | None:
 def _signed_url(public_url: str | None, received: str) -> str:
     if public_url is None:
         return received
-    parts = urlsplit(received)
-    return public_url + parts.path + (f"?{parts.query}" if parts.query else "")
+    path, query = split_url(received)
+    return public_url + path + (f"?{query}" if query else "")
 
 
 def _port_variants(url: str) -> list[bytes]:
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:
-        return [url.encode()]
+    except ValueError:  # a garbled host or port: only the URL as received can match
+        return [_utf8(url)]
     if port is None:
         default = 443 if parts.scheme == "https" else 80
         other = _with_netloc(parts, f"{parts.netloc}:{default}")
     else:
         other = _with_netloc(parts, parts.netloc.rsplit(":", 1)[0])
-    return [url.encode(), other.encode()]
+    return [_utf8(url), _utf8(other)]
 
 
 def _with_netloc(parts: SplitResult, netloc: str) -> str:
     return parts._replace(netloc=netloc).geturl()
+
+
+def _utf8(text: str) -> bytes:
+    # A URL built by the caller from decoded parts may hold lone surrogates: never raise.
+    return text.encode(errors="surrogatepass")
