@@ -1,0 +1,1 @@
+"""Inbound webhooks: requests that providers (GitHub, Stripe, Slack...) send to hookbus."""

@@ -1,0 +1,112 @@
+"""From a source's ``provider``, ``secret`` and ``verification`` fields to typed settings.
+
+What each provider needs (anything else is refused with 422):
+
+| provider | ``secret`` (required unless said) | ``verification`` |
+|---|---|---|
+| github | webhook secret | none |
+| stripe | endpoint signing secret, ``whsec_...`` | none |
+| slack | app signing secret | none |
+| twilio | account auth token | optional ``{"public_url": "https://host[/prefix]"}`` |
+| pagerduty | webhook subscription secret | none |
+| zendesk | webhook signing secret | none |
+| shopify | app client secret | none |
+| meta | app secret | ``{"verify_token": "..."}`` (required) |
+| twitter | app consumer secret (API secret key) | none |
+| gitlab | the webhook's secret token | none |
+| standard | ``whsec_`` + base64 of 24 to 64 bytes | none |
+| generic | only for ``hmac``, if its object has no ``secret`` | required: one of the five types |
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from services.ingress.inbound.verification import checks
+from services.ingress.inbound.verification.generic_settings import parse_generic
+from services.ingress.inbound.verification.settings import (
+    PROVIDERS,
+    Provider,
+    SourceVerification,
+)
+from shared.signing import MAX_KEY_BYTES, MIN_KEY_BYTES, SECRET_PREFIX
+
+# The fields `verification` may hold for each preset (generic has its own validation).
+_PRESET_FIELDS: dict[str, set[str]] = {"meta": {"verify_token"}, "twilio": {"public_url"}}
+
+
+def parse_verification(
+    provider: Any,
+    secret: Any = None,
+    verification: Any = None,
+    *,
+    public_base_url: str | None = None,
+) -> SourceVerification:
+    """Validate a source's verification fields and decode its keys once.
+
+    ``public_base_url`` is a deployment-wide default for Twilio's ``public_url`` (a source's
+    own value wins). Raise ``Unprocessable`` (``details``: ``[{"path", "msg"}]``) for an unknown
+    provider, a missing or malformed secret, or a bad ``verification`` object. Pure: never blocks.
+    """
+    if provider not in PROVIDERS:
+        checks.fail("provider", f"must be one of {', '.join(PROVIDERS)}")
+    name = cast(Provider, provider)
+    if verification is not None and not isinstance(verification, Mapping):
+        checks.fail("verification", "must be an object")
+    options: Mapping[str, Any] = verification or {}
+    if name == "generic":
+        if not options:
+            checks.fail(
+                "verification",
+                'is required for generic sources ({"type": "none"} accepts requests unverified)',
+            )
+        return SourceVerification(name, check=parse_generic(options, secret))
+    checks.only_fields(options, "verification", _PRESET_FIELDS.get(name, set()))
+    key = _key(name, checks.secret_text(secret, "secret"))
+    if name == "meta":
+        token = checks.secret_text(options.get("verify_token"), "verification.verify_token")
+        return SourceVerification(name, key, verify_token=token.encode())
+    if name == "twilio":
+        public = options.get("public_url", public_base_url)
+        url = None if public is None else _public_url(public)
+        return SourceVerification(name, key, public_url=url)
+    return SourceVerification(name, key)
+
+
+def _key(provider: Provider, secret: str) -> bytes:
+    if provider == "standard":
+        return _whsec_key(secret)
+    if provider == "stripe" and not secret.startswith(SECRET_PREFIX):
+        # Stripe's signing secrets all start so; an API key (sk_...) pasted here never verifies.
+        checks.fail("secret", "must be the endpoint's signing secret, which starts with whsec_")
+    return secret.encode()
+
+
+def _whsec_key(secret: str) -> bytes:
+    if not secret.startswith(SECRET_PREFIX):
+        checks.fail("secret", "must start with whsec_ (a Standard Webhooks secret)")
+    encoded = secret[len(SECRET_PREFIX) :].rstrip("=")
+    try:
+        # Padding is optional in the wild (the reference library adds it back): so do we.
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except binascii.Error:
+        checks.fail("secret", "must be whsec_ followed by base64")
+    if not MIN_KEY_BYTES <= len(key) <= MAX_KEY_BYTES:
+        checks.fail("secret", f"key must be {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes")
+    return key
+
+
+def _public_url(value: Any) -> str:
+    path = "verification.public_url"
+    if not isinstance(value, str):
+        checks.fail(path, "must be a string")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        checks.fail(path, "must be an absolute http or https URL")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        checks.fail(path, "must be scheme://host[:port][/path prefix], nothing more")
+    return value.rstrip("/")
