@@ -13,7 +13,7 @@ Tests never share data: ``database_url`` gives each test its own database (``CRE
 dropped afterwards, for the SQLite and the PostgreSQL variant of the audit tests.
 
 ``initdb`` refuses to run as root, so as root the cluster belongs to the ``postgres`` user (or
-``nobody`` where there is none) and its programs run through ``runuser``.
+``nobody`` where there is none), and its programs run as that user.
 
 pytest-xdist: as for the Kafka broker (see ``tests/kafka_broker.py``), the first worker that
 needs the server starts it, detached, under a file lock, and records it in
@@ -73,16 +73,12 @@ class Cluster:
     url: str
     base: Path
     bindir: Path
-    run_as: tuple[str, ...]
+    owner: tuple[int, int] | None  # (uid, gid) its programs run as; None: this process's user
 
     def record(self) -> dict[str, object]:
         """JSON that lets another process stop it (see :func:`stop_recorded`)."""
-        return {
-            "url": self.url,
-            "base": str(self.base),
-            "bindir": str(self.bindir),
-            "run_as": list(self.run_as),
-        }
+        owner = None if self.owner is None else list(self.owner)
+        return {"url": self.url, "base": str(self.base), "bindir": str(self.bindir), "owner": owner}
 
     def stop(self) -> None:
         """Stop the server at once and delete its files."""
@@ -105,14 +101,14 @@ def _version(path: Path) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", str(path)))
 
 
-def _run_as() -> tuple[tuple[str, ...], int | None]:
-    """The command prefix running a program as an unprivileged user, and that user's uid."""
+def _owner() -> tuple[int, int] | None:
+    """The (uid, gid) of an unprivileged user to run PostgreSQL as when we are root."""
     if os.geteuid() != 0:
-        return (), None
+        return None
     for name in ("postgres", "nobody"):
         with contextlib.suppress(KeyError):
-            uid = pwd.getpwnam(name).pw_uid
-            return ("runuser", "-u", name, "--"), uid
+            user = pwd.getpwnam(name)
+            return user.pw_uid, user.pw_gid
     raise NoPostgres("running as root and no unprivileged user (postgres, nobody) to run initdb")
 
 
@@ -123,8 +119,22 @@ def _free_port() -> int:
         return port
 
 
-def _run(command: list[str], what: str) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=_START_TIMEOUT_S * 2)
+def _run(command: list[str], owner: tuple[int, int] | None, base: Path, what: str) -> None:
+    """Run a PostgreSQL program as ``owner``, in ``base`` (a directory that user may enter)."""
+    uid, gid = owner if owner is not None else (None, None)
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=_START_TIMEOUT_S * 2,
+            cwd=base,
+            user=uid,
+            group=gid,
+            extra_groups=[] if owner is not None else None,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise NoPostgres(f"{what} could not run: {exc}") from exc
     if done.returncode != 0:
         raise NoPostgres(f"{what} failed ({done.returncode}): {done.stdout}{done.stderr}")
 
@@ -137,26 +147,26 @@ def start_cluster() -> Cluster:
     bindir = find_bindir()
     if bindir is None:
         raise NoPostgres(f"no initdb/pg_ctl found (looked in {', '.join(SEARCHED)})")
-    run_as, uid = _run_as()
+    owner = _owner()
     base = Path(tempfile.mkdtemp(prefix="hookbus-pg-"))
-    if uid is not None:
-        os.chown(base, uid, -1)
+    if owner is not None:
+        os.chown(base, *owner)
     data = base / "data"
     try:
         initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
-        _run([*run_as, *initdb, "-E", "UTF8", "--locale=C", "--no-sync"], "initdb")
+        _run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], owner, base, "initdb")
         for _ in range(_START_TRIES):
             port = _free_port()  # another process may take it first: then try another
             options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
             start = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log")]
             start += ["-w", "-t", str(_START_TIMEOUT_S), "-o", f"-p {port} -k {base} {options}"]
             try:
-                _run([*run_as, *start, "start"], "pg_ctl start")
+                _run([*start, "start"], owner, base, "pg_ctl start")
             except NoPostgres:
                 logger.warning("PostgreSQL did not start on port %s, trying another", port)
                 continue
             url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-            return Cluster(url, base, bindir, run_as)
+            return Cluster(url, base, bindir, owner)
         log = (base / "server.log").read_text(errors="replace")[-2000:]
         raise NoPostgres(f"PostgreSQL did not start:\n{log}")
     except BaseException:
@@ -168,12 +178,12 @@ def stop_recorded(record: dict[str, object]) -> None:
     """Stop the cluster a :meth:`Cluster.record` describes and delete its directory."""
     base = Path(str(record["base"]))
     pg_ctl = str(Path(str(record["bindir"])) / "pg_ctl")
-    run_as = [str(part) for part in record["run_as"]]  # type: ignore[attr-defined]
-    subprocess.run(
-        [*run_as, pg_ctl, "-D", str(base / "data"), "-m", "immediate", "-w", "stop"],
-        capture_output=True,
-        timeout=_START_TIMEOUT_S,
-    )
+    found = record.get("owner")
+    owner = (int(found[0]), int(found[1])) if isinstance(found, list) else None
+    with contextlib.suppress(NoPostgres):  # already gone: only the files are left to delete
+        _run(
+            [pg_ctl, "-D", str(base / "data"), "-m", "immediate", "-w", "stop"], owner, base, "stop"
+        )
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -22,8 +22,9 @@ BUSY_TIMEOUT_MS = 5000
 # SQLSTATE classes about the data itself: data exception, integrity violation, program limit
 # exceeded (PostgreSQL reports an over-long index entry so, as an OperationalError).
 CONTENT_SQLSTATES = frozenset({"22", "23", "54"})
-# The URL schemes PostgreSQL's own tools and hosting providers hand out, which SQLAlchemy
-# would otherwise map to psycopg2; hookbus ships psycopg 3.
+# The URL schemes PostgreSQL's own tools and hosting providers hand out. SQLAlchemy knows no
+# "postgres" dialect at all, and which driver plain "postgresql" means depends on its version
+# (psycopg2 before 2.1); hookbus ships psycopg 3, so both are pinned to it.
 POSTGRES_SCHEMES = frozenset({"postgres", "postgresql"})
 
 
