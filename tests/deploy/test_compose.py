@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 
 from services.audit.database import driver_url
+from services.dispatcher.main import DRAIN_SECONDS
 from services.supervisor import SERVICES
 from shared.local_kafka import KAFKA_VERSION
 from shared.settings import Settings, parse_duration
@@ -31,7 +32,6 @@ from tests.deploy.support import (
 )
 
 COMPOSE = REPO / "docker-compose.yml"
-DRAIN_S = 25.0  # how long the dispatcher drains after SIGTERM
 
 
 def _compose_validator() -> jsonschema.Draft7Validator:
@@ -171,7 +171,7 @@ def test_kafka_is_the_official_image_in_kraft_mode(compose: dict[str, Any]) -> N
 def test_the_dispatcher_gets_time_to_drain(hookbus: dict[str, dict[str, Any]]) -> None:
     for name, service in hookbus.items():
         grace = parse_duration(service["stop_grace_period"])
-        assert grace > (DRAIN_S if name == "dispatcher" else 10), name
+        assert grace > (DRAIN_SECONDS if name == "dispatcher" else 10), name
 
 
 def test_the_image_is_slim_and_runs_unprivileged() -> None:

@@ -23,6 +23,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.dispatcher.main import DRAIN_SECONDS
 from services.supervisor import SERVICES
 from shared.settings import Settings
 from shared.topics import Topic, physical
@@ -37,7 +38,6 @@ from tests.deploy.support import (
 BASE = REPO / "deploy" / "kubernetes"
 VERSIONS = ("1.30", kubernetes_validate.latest_version())
 STRIMZI_API = "kafka.strimzi.io/v1beta2"
-DRAIN_S = 25  # how long the dispatcher drains after SIGTERM
 SCALED = {"router", "dispatcher"}
 
 
@@ -165,7 +165,7 @@ def test_one_deployment_per_service_probed_on_its_own_port() -> None:
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
         grace = pod["terminationGracePeriodSeconds"]
-        assert grace >= (DRAIN_S + 10 if name == "dispatcher" else 30), name
+        assert grace >= (DRAIN_SECONDS + 10 if name == "dispatcher" else 30), name
 
 
 def test_services_select_their_deployments_and_the_ingress_finds_audit() -> None:
