@@ -65,6 +65,8 @@ class Settings:
     delivery_concurrency: int = 200
     secret_grace: float = 86400.0
     log_level: str = "INFO"
+    retention: float = 30 * 86400.0  # seconds the audit log keeps rows; 0 keeps them forever
+    retention_interval: float = 600.0
     instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
 
     @property
@@ -114,6 +116,8 @@ class Settings:
             delivery_concurrency=integer("DELIVERY_CONCURRENCY", base.delivery_concurrency),
             secret_grace=parse_duration(get("SECRET_GRACE") or "24h"),
             log_level=(get("LOG_LEVEL") or base.log_level).upper(),
+            retention=parse_duration(get("RETENTION") or "30d"),
+            retention_interval=parse_duration(get("RETENTION_INTERVAL") or "10m"),
             instance_id=get("INSTANCE_ID") or base.instance_id,
         )
 

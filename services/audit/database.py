@@ -1,4 +1,4 @@
-"""Opening the audit database: engine, SQLite tuning, schema, and dialect-specific upserts.
+"""Opening the audit database: URL, engine, SQLite tuning, migrations, dialect-specific upserts.
 
 Everything here blocks on the database; async callers run it in a worker thread.
 """
@@ -9,39 +9,54 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Insert, Table, create_engine, event, func, select
+from sqlalchemy import URL, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 
-from services.audit.schema import SCHEMA_VERSION, metadata, schema_version
-from shared import clock
+from services.audit.migrations import SchemaTooNew, migrate
+
+__all__ = ["SchemaTooNew", "driver_url", "open_engine", "refused_for_good", "upsert_for"]
 
 BUSY_TIMEOUT_MS = 5000
 # SQLSTATE classes about the data itself: data exception, integrity violation, program limit
 # exceeded (PostgreSQL reports an over-long index entry so, as an OperationalError).
 CONTENT_SQLSTATES = frozenset({"22", "23", "54"})
+# The URL schemes PostgreSQL's own tools and hosting providers hand out. SQLAlchemy knows no
+# "postgres" dialect at all, and which driver plain "postgresql" means depends on its version
+# (psycopg2 before 2.1); hookbus ships psycopg 3, so both are pinned to it.
+POSTGRES_SCHEMES = frozenset({"postgres", "postgresql"})
 
 
-class SchemaTooNew(RuntimeError):
-    """The database was migrated by a newer hookbus than this one."""
+def driver_url(url: str) -> URL:
+    """``url`` parsed, with a plain ``postgresql://`` or ``postgres://`` sent to psycopg 3.
+
+    Raises ``sqlalchemy.exc.ArgumentError`` when ``url`` is not a database URL.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in POSTGRES_SCHEMES:
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def open_engine(url: str) -> Engine:
-    """An engine for ``url`` with the schema in place; SQLite's directory is created.
+    """An engine for ``url`` with the schema migrated; SQLite's directory is created.
 
-    Blocks on the database; raises SQLAlchemy errors when it is unreachable and
-    :class:`SchemaTooNew` when its schema is newer than this code.
+    Blocks on the database (and while another process migrates it); raises SQLAlchemy errors
+    when it is unreachable and :class:`SchemaTooNew` when its schema is newer than this code.
     """
-    parsed = make_url(url)
+    parsed = driver_url(url)
     if parsed.get_backend_name() == "sqlite":
         _make_sqlite_dir(parsed.database)
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
     upsert_for(engine)  # refuse an unsupported dialect before creating anything
-    metadata.create_all(engine)
-    _record_version(engine)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
@@ -53,20 +68,12 @@ def _make_sqlite_dir(database: str | None) -> None:
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API read while the consumer writes; NORMAL is durable at each checkpoint
     # and loses at most the last transactions on power loss, which a replay from Kafka restores.
+    # The busy timeout comes first: switching to WAL waits for a lock another process holds.
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
-
-
-def _record_version(engine: Engine) -> None:
-    with engine.begin() as conn:
-        found = conn.execute(select(func.max(schema_version.c.version))).scalar()
-        if found is not None and found > SCHEMA_VERSION:
-            raise SchemaTooNew(f"audit schema version {found} is newer than {SCHEMA_VERSION}")
-        row = {"version": SCHEMA_VERSION, "applied_at": clock.iso()}
-        conn.execute(upsert_for(engine)(schema_version), [row])
 
 
 def upsert_for(engine: Engine) -> Callable[[Table], Insert]:

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.audit.api import build_app
 from services.audit.ingest import Ingestor
+from services.audit.retention import Retention
 from services.audit.store import Store
 from shared import lifecycle
 from shared.config_view import ConfigView
@@ -63,6 +64,7 @@ async def serve(settings: Settings) -> int:
     consumer = consumer_for(settings)
     ingestor = Ingestor(consumer, producer, store, settings.topic_prefix)
     probe = DatabaseProbe(store)
+    retention = Retention(store.engine, settings.retention, settings.retention_interval)
 
     def readiness() -> dict[str, bool]:
         return {"config": view.ready, "consumer": ingestor.running, "database": probe.ok}
@@ -81,10 +83,11 @@ async def serve(settings: Settings) -> int:
             settings.audit_port,
         )
         probing = asyncio.create_task(probe.run(stop), name="audit-db-probe")
+        pruning = asyncio.create_task(retention.run(stop), name="audit-retention")
         log.info("audit running", extra={"port": settings.audit_port})
         code = await _consume(ingestor, stop)
         server.should_exit = True
-        await asyncio.gather(http, probing)
+        await asyncio.gather(http, probing, pruning)
     log.info("audit stopped", extra={"exit_code": code})
     return code
 

@@ -30,12 +30,20 @@ class Page(NamedTuple):
 
 
 def below(columns: Sequence[ColumnElement[Any]], key: Key) -> ColumnElement[bool]:
-    """``columns < key`` compared as tuples, spelled portably (row values are not everywhere)."""
+    """``columns < key`` compared as tuples, spelled portably (row values are not everywhere).
+
+    The first column's ``<=`` is also stated alone: a database starts its index range there,
+    where the ``OR`` form alone would make it read and skip every row of the earlier pages.
+    """
+    return and_(columns[0] <= key[0], _below(columns, key))
+
+
+def _below(columns: Sequence[ColumnElement[Any]], key: Key) -> ColumnElement[bool]:
     first, rest = columns[0], columns[1:]
     lower: ColumnElement[bool] = first < key[0]
     if not rest:
         return lower
-    return or_(lower, and_(first == key[0], below(rest, key[1:])))
+    return or_(lower, and_(first == key[0], _below(rest, key[1:])))
 
 
 def newest_first(

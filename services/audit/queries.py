@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy import ColumnElement, Engine, and_, func, select
 
 from services.audit.objects import attempt_object, dead_letter_object, message_object
 from services.audit.paging import Key, Page, cut, newest_first
@@ -63,21 +63,20 @@ def list_messages(
 ) -> Page:
     """Messages of ``app_id``; ``since_ms``/``until_ms`` bound the timestamp, both exclusive."""
     query = select(messages).where(messages.c.app_id == app_id)
+    key: tuple[ColumnElement[Any], ColumnElement[Any]] = (messages.c.ts_ms, messages.c.id)
     if event_type is not None:
         query = query.where(messages.c.event_type == event_type)
     if channel is not None:
-        query = query.where(
-            exists().where(
-                message_channels.c.app_id == messages.c.app_id,
-                message_channels.c.message_id == messages.c.id,
-                message_channels.c.channel == channel,
-            )
-        )
+        # Walk the channel's own index, which holds the same (ts_ms, id) as each message.
+        mc = message_channels.c
+        query = query.join(
+            message_channels, and_(mc.app_id == messages.c.app_id, mc.message_id == messages.c.id)
+        ).where(mc.channel == channel)
+        key = (mc.ts_ms, mc.message_id)
     if since_ms is not None:
-        query = query.where(messages.c.ts_ms > since_ms)
+        query = query.where(key[0] > since_ms)
     if until_ms is not None:
-        query = query.where(messages.c.ts_ms < until_ms)
-    key = (messages.c.ts_ms, messages.c.id)
+        query = query.where(key[0] < until_ms)
     with engine.connect() as conn:
         found = conn.execute(newest_first(query, key, limit, cursor)).mappings().all()
     return cut([message_object(r) for r in found], [(r["ts_ms"], r["id"]) for r in found], limit)

@@ -72,7 +72,7 @@ def event_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, R
     found: list[tuple[Table, Row]] = [(messages, message)]
     for channel in channels:
         row = {"app_id": record["app_id"], "channel": channel, "message_id": record["id"]}
-        found.append((message_channels, row))
+        found.append((message_channels, {**row, "ts_ms": message["ts_ms"]}))
     return found
 
 

@@ -1,11 +1,15 @@
-"""The audit tables, in portable SQL (SQLite and PostgreSQL).
+"""The audit tables as they are now, in portable SQL (SQLite and PostgreSQL).
 
 Every list is read newest first by ``(ts_ms, id)``: ``ts_ms`` is the record's own timestamp in
 milliseconds since the epoch, because the ISO text of a caller's timestamp does not always sort
 (``...:00Z`` sorts after ``...:00.123Z``). Each list filter has an index that starts with the
-app id, so one app's reads never scan another app's rows. JSON columns are plain text.
-Strings have no length limit: the contracts bound few of them, and a value too long for its
-column would be refused by PostgreSQL for good.
+app id and ends with the list's whole order, so a page is read in index order without a sort
+and one app's reads never scan another app's rows. Each table also has an index on its time
+alone, for retention. JSON columns are plain text. Strings have no length limit: the contracts
+bound few of them, and a value too long for its column would be refused by PostgreSQL for good.
+
+A change here needs a migration in :mod:`services.audit.migrations` that brings an existing
+database to the same shape (a test compares a migrated database with a new one).
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
-
-SCHEMA_VERSION = 1
 
 metadata = MetaData()
 
+# One row per migration applied (see services.audit.migrations).
 schema_version = Table(
     "schema_version",
     metadata,
@@ -49,15 +53,21 @@ messages = Table(
     Column("kafka_offset", BigInteger, nullable=False),
     Index("ix_messages_app_ts", "app_id", "ts_ms", "id"),
     Index("ix_messages_app_type_ts", "app_id", "event_type", "ts_ms", "id"),
+    Index("ix_messages_ts", "ts_ms"),
 )
 
-# One row per (message, channel): the channel filter as an indexed lookup, not a text search.
+# One row per (message, channel), with the message's time: the channel filter reads one
+# channel's messages newest first from an index, not by testing every message of the app.
 message_channels = Table(
     "message_channels",
     metadata,
     Column("app_id", String, primary_key=True),
     Column("channel", String, primary_key=True),
     Column("message_id", String, primary_key=True),
+    # The default only serves rows written before the column existed (see migration 2).
+    Column("ts_ms", BigInteger, nullable=False, server_default=text("0")),
+    Index("ix_message_channels_list", "app_id", "channel", "ts_ms", "message_id"),
+    Index("ix_message_channels_ts", "ts_ms"),
 )
 
 attempts = Table(
@@ -83,6 +93,7 @@ attempts = Table(
     Index("ix_attempts_app_ep_ts", "app_id", "endpoint_id", "ts_ms", "id"),
     Index("ix_attempts_app_ep_outcome_ts", "app_id", "endpoint_id", "outcome", "ts_ms", "id"),
     Index("ix_attempts_app_msg_ts", "app_id", "message_id", "ts_ms", "id"),
+    Index("ix_attempts_ts", "ts_ms"),
 )
 
 # Keyed by the dead letter's own position on the dead topic, so replaying the dead topic inserts
@@ -104,8 +115,15 @@ dead_letters = Table(
     Column("record", Text, nullable=False),
     Column("at", String, nullable=False),
     Column("at_ms", BigInteger, nullable=False),
-    Index("ix_dead_letters_at", "at_ms"),
-    Index("ix_dead_letters_kind_at", "kind", "at_ms"),
+    Index("ix_dead_letters_list", "at_ms", "kafka_topic", "kafka_partition", "kafka_offset"),
+    Index(
+        "ix_dead_letters_kind_list",
+        "kind",
+        "at_ms",
+        "kafka_topic",
+        "kafka_partition",
+        "kafka_offset",
+    ),
     UniqueConstraint(
         "origin_topic",
         "origin_partition",

@@ -1,4 +1,4 @@
-"""The audit HTTP API over a real SQLite store: auth, shapes, 404s, 422s and cursors."""
+"""The audit HTTP API over real SQLite and PostgreSQL stores: auth, shapes, 404s, 422s, cursors."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+def store(database_url: str) -> Any:
+    opened = Store.open(database_url)  # SQLite, then PostgreSQL
     yield opened
     opened.close()
 

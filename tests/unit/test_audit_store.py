@@ -1,87 +1,27 @@
-"""The audit database on a real SQLite file (and PostgreSQL when one is named): idempotent
-batches, filters, pages, app isolation."""
+"""The audit database on a real SQLite file and a real PostgreSQL server: idempotent batches,
+filters, pages, app isolation."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from services.audit import queries
 from services.audit.database import SchemaTooNew, refused_for_good
+from services.audit.migrations import SCHEMA_VERSION
 from services.audit.paging import Key
-from services.audit.rows import Origin, attempt_rows, dead_letter_rows, event_rows
-from services.audit.schema import SCHEMA_VERSION, metadata, schema_version
+from services.audit.schema import schema_version
 from services.audit.store import Store
-from shared import ids
-from shared.contracts import Contract, examples, validate
-
-APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9J"
-OTHER_APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9K"
-EP = "ep_01JD3QXZ3P4Q5R6S7T8V9W0X1Y"
-OTHER_EP = "ep_01JD3QXZ3P4Q5R6S7T8V9W0X1Z"
-# e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres: each test gets its own database.
-POSTGRES_ENV = "HOOKBUS_TEST_POSTGRES_URL"
-
-
-def _example(contract: Contract, stem: str) -> dict[str, Any]:
-    path = next(p for p in examples(contract) if p.stem == stem)
-    record: dict[str, Any] = orjson.loads(path.read_bytes())
-    return record
-
-
-def event(msg_id: str, ts: str, app: str = APP, **fields: Any) -> dict[str, Any]:
-    """A valid event record built on the contract's example."""
-    record = {**_example(Contract.EVENT, "message"), "id": msg_id, "app_id": app, "timestamp": ts}
-    return validate(Contract.EVENT, {**record, **fields})
-
-
-def attempt(
-    msg_id: str, ts: str, outcome: str = "succeeded", app: str = APP, ep: str = EP, **fields: Any
-) -> dict[str, Any]:
-    """A valid attempt record built on the contract's example."""
-    record = {
-        **_example(Contract.ATTEMPT, "succeeded"),
-        "id": ids.new_id("atm"),
-        "message_id": msg_id,
-        "app_id": app,
-        "endpoint_id": ep,
-        "timestamp": ts,
-        "outcome": outcome,
-    }
-    return validate(Contract.ATTEMPT, {**record, **fields})
-
-
-def write(store: Store, *records: dict[str, Any]) -> None:
-    """Store records as the consumer would, each at its own made-up offset."""
-    rows = []
-    for offset, record in enumerate(records):
-        origin = Origin("t.x", 0, offset)
-        if "outcome" in record:
-            rows += attempt_rows(record, origin)
-        elif "reason" in record:
-            rows += dead_letter_rows(record, origin)
-        else:
-            rows += event_rows(record, origin)
-    store.write_batch(rows)
-
-
-def counts(store: Store) -> dict[str, int]:
-    with store.engine.connect() as conn:
-        return {
-            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in metadata.sorted_tables
-        }
+from shared.contracts import Contract
+from tests.support.audit_rows import APP, EP, OTHER_APP, OTHER_EP, attempt, counts, event, write
+from tests.support.records import example
 
 
 def walk(fetch: Any, limit: int) -> list[list[str]]:
@@ -95,34 +35,12 @@ def walk(fetch: Any, limit: int) -> list[list[str]]:
             return pages
 
 
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    """A fresh database on the PostgreSQL server at ``server_url``, dropped afterwards."""
-    name = f"audit_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """The store on SQLite, and on PostgreSQL when HOOKBUS_TEST_POSTGRES_URL names a server."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'nested' / 'audit.sqlite3'}"
-        elif os.environ.get(POSTGRES_ENV):
-            url = stack.enter_context(_postgres_database(os.environ[POSTGRES_ENV]))
-        else:
-            pytest.skip(f"{POSTGRES_ENV} is not set")
-        opened = Store.open(url)
-        yield opened
-        opened.close()
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """The store on SQLite, then on PostgreSQL (see tests/postgres_server.py)."""
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()
 
 
 def _url(store: Store) -> str:
@@ -139,10 +57,12 @@ def test_open_creates_sqlite_directory_schema_and_wal(tmp_path: Path) -> None:
 
 
 def test_schema_is_versioned_and_reopens(store: Store) -> None:
+    every = list(range(1, SCHEMA_VERSION + 1))
     with store.engine.connect() as conn:
-        assert conn.execute(select(schema_version.c.version)).scalars().all() == [SCHEMA_VERSION]
+        versions = conn.execute(select(schema_version.c.version)).scalars().all()
+    assert sorted(versions) == every
     again = Store.open(_url(store))  # a restart finds everything in place
-    assert counts(again)["schema_version"] == 1
+    assert counts(again)["schema_version"] == len(every)
     again.close()
 
 
@@ -154,7 +74,7 @@ def test_a_newer_schema_is_refused(store: Store) -> None:
 
 
 def test_replaying_a_batch_changes_nothing(store: Store) -> None:
-    dead = _example(Contract.DEAD_LETTER, "bad_record")
+    dead = example(Contract.DEAD_LETTER, "bad_record")
     batch = [event("msg_1", "2026-11-22T10:00:00Z"), attempt("msg_1", "2026-11-22T10:00:01Z"), dead]
     write(store, *batch)
     before = counts(store)
@@ -274,7 +194,7 @@ def test_endpoint_stats(store: Store) -> None:
 
 
 def test_dead_letters_listed_newest_first(store: Store) -> None:
-    base = _example(Contract.DEAD_LETTER, "bad_record")
+    base = example(Contract.DEAD_LETTER, "bad_record")
     letters = [
         {**base, "at": f"2026-11-22T10:00:0{i}Z", "origin": {**base["origin"], "offset": i}}
         for i in range(5)
