@@ -62,7 +62,7 @@ DUPLICATE = {
     "error": {
         "code": "duplicate_id",
         "message": "a message with this id was published in the last 24 hours",
-        "details": {"id": "evt-2026-0042", "replayed": False},
+        "details": {"id": "evt-2026-0042"},
     }
 }
 

@@ -32,9 +32,7 @@ async def serve(settings: Settings) -> None:
     await view.start()
     await producer.start()
     replies_topic = physical(settings.topic_prefix, Topic.REPLIES)
-    replies = await start_inbox(
-        settings.bootstrap, replies_topic, settings.instance_id, producer
-    )
+    replies = await start_inbox(settings.bootstrap, replies_topic, settings.instance_id, producer)
     audit = httpx.AsyncClient(base_url=settings.audit_url, timeout=30.0)
     hub = Ingress(
         settings=settings,

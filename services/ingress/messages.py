@@ -47,7 +47,7 @@ KEY_REUSED = {
     "error": {
         "code": "idempotency_key_reused",
         "message": "this Idempotency-Key was used with a different request in the last 24 hours",
-        "details": {"id": "evt-2026-0042", "replayed": True},
+        "details": {"id": "evt-2026-0042"},
     }
 }
 
@@ -59,11 +59,10 @@ def _outcome(publication: Publication, reply: Reply | None) -> tuple[int, dict[s
         return 202, view, ""
     if reply is None:
         return 202, view, "pending"
-    replayed = bool((reply.body.get("error") or {}).get("details", {}).get("replayed"))
+    replayed = "replayed" if reply.body.get("replayed") else ""
     if reply.status != 202:
-        return reply.status, reply.body, "replayed" if replayed else ""
-    first = {**view, "id": reply.body["id"], "timestamp": reply.body["timestamp"]}
-    return 202, first, "replayed" if reply.body.get("replayed") else ""
+        return reply.status, {"error": reply.body.get("error")}, replayed
+    return 202, {**view, "id": reply.body["id"], "timestamp": reply.body["timestamp"]}, replayed
 
 
 def _headers(verdicts: list[str]) -> dict[str, str]:

@@ -22,7 +22,8 @@ KEY_REUSED_ERROR = (
 
 
 def verdict_body(verdict: Verdict) -> dict[str, Any]:
-    """The reply body: the message answered about, or the error."""
+    """The reply body: the message answered about, or the error; ``replayed`` says whether it
+    repeats the answer given to an earlier event with the same Idempotency-Key."""
     if verdict.status == ACCEPTED:
         return {
             "id": verdict.message_id,
@@ -30,8 +31,8 @@ def verdict_body(verdict: Verdict) -> dict[str, Any]:
             "replayed": verdict.replayed,
         }
     code, message = MESSAGES.get(verdict.status, KEY_REUSED_ERROR)
-    details = {"id": verdict.message_id, "replayed": verdict.replayed}
-    return {"error": {"code": code, "message": message, "details": details}}
+    error = {"code": code, "message": message, "details": {"id": verdict.message_id}}
+    return {"error": error, "replayed": verdict.replayed}
 
 
 def verdict_reply(event: Mapping[str, Any], verdict: Verdict, topic: str) -> Outgoing | None:
