@@ -6,6 +6,7 @@ in ULID, so ids sort by creation time and never need a coordinator.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 
@@ -42,3 +43,12 @@ def timestamp_ms(identifier: str) -> int:
 def has_prefix(identifier: str, prefix: str) -> bool:
     """True when ``identifier`` looks like an id of kind ``prefix``."""
     return identifier.startswith(prefix + "_") and len(identifier) == len(prefix) + 27
+
+
+def derived_id(prefix: str, seed: bytes) -> str:
+    """A prefixed id fixed by ``seed`` (the same seed gives the same id), not time-sortable:
+    26 Crockford base32 characters of the seed's SHA-256."""
+    if prefix not in PREFIXES:
+        raise ValueError(f"unknown id prefix {prefix!r}")
+    digest = int.from_bytes(hashlib.sha256(seed).digest()[:17], "big")
+    return f"{prefix}_{_encode(digest, 26)}"

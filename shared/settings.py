@@ -6,6 +6,8 @@ and hands it (or the part it needs) to what it constructs.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 import secrets
@@ -32,6 +34,22 @@ def parse_duration(text: str) -> float:
 def parse_schedule(text: str) -> tuple[float, ...]:
     """Parse a comma-separated retry schedule such as ``"5s,5m,30m"`` into seconds."""
     return tuple(parse_duration(part) for part in text.split(",") if part.strip())
+
+
+def parse_secret_keys(text: str) -> tuple[bytes, ...]:
+    """Parse ``HOOKBUS_SECRET_KEY``: comma-separated base64 keys of 32 bytes, newest first."""
+    keys = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            key = base64.urlsafe_b64decode(part.replace("+", "-").replace("/", "_") + "==")
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise SettingsError("HOOKBUS_SECRET_KEY must hold base64 keys of 32 bytes")
+        keys.append(key)
+    return tuple(keys)
 
 
 def _bool(text: str) -> bool:
@@ -68,6 +86,9 @@ class Settings:
     retention: float = 30 * 86400.0  # seconds the audit log keeps rows; 0 keeps them forever
     retention_interval: float = 600.0
     instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    dedupe_window: float = 86400.0
+    verdict_timeout: float = 5.0
+    secret_keys: tuple[bytes, ...] = ()
 
     @property
     def sqlite_url(self) -> str:
@@ -119,6 +140,9 @@ class Settings:
             retention=parse_duration(get("RETENTION") or "30d"),
             retention_interval=parse_duration(get("RETENTION_INTERVAL") or "10m"),
             instance_id=get("INSTANCE_ID") or base.instance_id,
+            dedupe_window=parse_duration(get("DEDUPE_WINDOW") or "24h"),
+            verdict_timeout=parse_duration(get("VERDICT_TIMEOUT") or "5s"),
+            secret_keys=parse_secret_keys(get("SECRET_KEY") or ""),
         )
 
     @property

@@ -105,7 +105,7 @@ async def attempt(
     started = time.monotonic()
     timeout_ms = int(endpoint.get("timeout_ms") or DEFAULT_TIMEOUT_MS)
     try:
-        request = build_request(delivery, endpoint, moment)
+        request = build_request(delivery, endpoint, moment, settings.secret_keys)
         refusal = await _refusal(request.url, settings.allow_private_destinations, timeout_ms)
     except NoSigningSecret as exc:
         request, refusal = _unsigned(delivery, endpoint), str(exc)

@@ -16,6 +16,7 @@ from typing import Any
 
 from shared import clock, signing
 from shared.errors import HookbusError
+from shared.secret_box import SecretUnavailable, secret_box
 
 log = logging.getLogger(__name__)
 FALLBACK_VERSION = "0.1.0"
@@ -58,33 +59,46 @@ def user_agent() -> str:
     return f"hookbus/{version}"
 
 
-def signing_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
-    """The endpoint's secrets that still sign at ``now``, newest first.
+def signing_secrets(
+    endpoint: dict[str, Any], now: datetime, keys: tuple[bytes, ...] = ()
+) -> list[str]:
+    """The endpoint's secrets that still sign at ``now``, newest first, opened with ``keys``
+    (``HOOKBUS_SECRET_KEY``) when stored sealed.
 
-    A secret signs while its ``expires_at`` is null or in the future; malformed ones are skipped.
+    A secret signs while its ``expires_at`` is null or in the future; malformed ones, and sealed
+    ones no key opens, are skipped.
     """
     usable = []
+    box = secret_box(keys)
     for entry in endpoint.get("secrets") or []:
         try:
             expires = entry.get("expires_at")
             if expires is not None and clock.parse(expires) <= now:
                 continue
-            signing.secret_key(entry["secret"])
-        except (ValueError, KeyError, TypeError):
-            log.warning("unusable signing secret skipped", extra={"endpoint_id": endpoint["id"]})
+            secret = box.open(entry["secret"], endpoint["id"])
+            signing.secret_key(secret)
+        except (ValueError, KeyError, TypeError, SecretUnavailable) as exc:
+            log.warning(
+                "unusable signing secret skipped",
+                extra={"endpoint_id": endpoint["id"], "reason": type(exc).__name__},
+            )
             continue
-        usable.append(entry["secret"])
+        usable.append(secret)
     return usable
 
 
 def build_request(
-    delivery: dict[str, Any], endpoint: dict[str, Any], now: datetime
+    delivery: dict[str, Any],
+    endpoint: dict[str, Any],
+    now: datetime,
+    keys: tuple[bytes, ...] = (),
 ) -> OutboundRequest:
-    """The signed request for ``delivery`` to ``endpoint`` at ``now``.
+    """The signed request for ``delivery`` to ``endpoint`` at ``now``; ``keys`` open sealed
+    secrets (``Settings.secret_keys``).
 
     Raises :class:`NoSigningSecret` when no secret of the endpoint may sign.
     """
-    secrets = signing_secrets(endpoint, now)
+    secrets = signing_secrets(endpoint, now, keys)
     if not secrets:
         raise NoSigningSecret("endpoint has no valid signing secret")
     body = delivery["body"].encode("utf-8")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from services.ingress.auth import authorized
+from services.ingress.examples import APP, APP_IN, answers, body_examples
 from services.ingress.models import AppIn, AppPatch
 from services.ingress.paging import page
 from services.ingress.state import Cursor, Hub, Ingress, Limit
@@ -41,7 +42,13 @@ def _check_uid_free(hub: Ingress, uid: str | None, own_id: str | None = None) ->
         raise Conflict(f"an app with uid {uid!r} already exists", {"uid": uid})
 
 
-@router.post("", status_code=201, summary="Create an app")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an app",
+    openapi_extra=body_examples(APP_IN),
+    responses=answers(201, APP),
+)
 async def create_app(body: AppIn, hub: Hub) -> OrjsonResponse:
     """Create an app. ``uid`` must be unique (409)."""
     await hub.config.fresh()
@@ -59,7 +66,7 @@ async def create_app(body: AppIn, hub: Hub) -> OrjsonResponse:
     return OrjsonResponse(public(app), status_code=201)
 
 
-@router.get("", summary="List apps")
+@router.get("", summary="List apps", responses=answers(200, [APP], listed=True))
 async def list_apps(
     hub: Hub,
     limit: Limit = 50,
@@ -69,12 +76,17 @@ async def list_apps(
     return OrjsonResponse(page([public(a) for a in hub.config.view.all("app")], limit, cursor))
 
 
-@router.get("/{app}", summary="Get an app by id or uid")
+@router.get("/{app}", summary="Get an app by id or uid", responses=answers(200, APP))
 async def get_app(app: str, hub: Hub) -> OrjsonResponse:
     return OrjsonResponse(public(await find_app(hub, app)))
 
 
-@router.patch("/{app}", summary="Update an app")
+@router.patch(
+    "/{app}",
+    summary="Update an app",
+    openapi_extra=body_examples({"name": "Acme Inc"}),
+    responses=answers(200, APP),
+)
 async def patch_app(app: str, body: AppPatch, hub: Hub) -> OrjsonResponse:
     current = await find_app(hub, app)
     changes = body.model_dump(exclude_unset=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -11,7 +10,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from services.ingress import audit_proxy
 from services.ingress.apps import find_app
 from services.ingress.auth import authorized
-from services.ingress.models import EndpointIn, EndpointPatch, RotateIn
+from services.ingress.examples import (
+    ATTEMPT,
+    ENDPOINT,
+    ENDPOINT_IN,
+    MESSAGE_ID,
+    STATS,
+    answers,
+    body_examples,
+)
+from services.ingress.models import EndpointIn, EndpointPatch
 from services.ingress.paging import page
 from services.ingress.publisher import event_record, publish
 from services.ingress.state import Cursor, Hub, Ingress, Limit
@@ -77,22 +85,31 @@ async def ping(hub: Ingress, endpoint: dict[str, Any]) -> str:
     return str(record["id"])
 
 
-@router.post("", status_code=201, summary="Create an endpoint (sends it a webhook.ping)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an endpoint (sends it a webhook.ping)",
+    openapi_extra=body_examples(ENDPOINT_IN),
+    responses=answers(201, ENDPOINT),
+)
 async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> OrjsonResponse:
-    """Create an endpoint; 422 for a private destination unless allowed, 409 for a taken uid."""
+    """Create an endpoint; 422 for a private destination unless allowed, an invalid filter or
+    transform; 409 for a taken uid. The secret is stored sealed when HOOKBUS_SECRET_KEY is set."""
     owner = await find_app(hub, app)
     await check_destination(body.url, hub.settings.allow_private_destinations)
     _check_uid_free(hub, owner["id"], body.uid, None)
     now = clock.iso()
     given = body.model_dump(exclude_none=True, exclude={"secret", "ping"})
+    endpoint_id = new_id("ep")
+    secret = hub.box.seal(body.secret or signing.generate_secret(), endpoint_id)
     endpoint = {
         **DEFAULTS,
         **given,
-        "id": new_id("ep"),
+        "id": endpoint_id,
         "app_id": owner["id"],
         "created_at": now,
         "updated_at": now,
-        "secrets": [{"secret": body.secret or signing.generate_secret(), "expires_at": None}],
+        "secrets": [{"secret": secret, "expires_at": None}],
     }
     await hub.config.put("endpoint", endpoint)
     if body.ping:
@@ -100,7 +117,7 @@ async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> OrjsonRespons
     return OrjsonResponse(public(endpoint), status_code=201)
 
 
-@router.get("", summary="List an app's endpoints")
+@router.get("", summary="List an app's endpoints", responses=answers(200, [ENDPOINT], listed=True))
 async def list_endpoints(
     app: str,
     hub: Hub,
@@ -112,12 +129,17 @@ async def list_endpoints(
     return OrjsonResponse(page(endpoints, limit, cursor))
 
 
-@router.get("/{ep}", summary="Get an endpoint by id or uid")
+@router.get("/{ep}", summary="Get an endpoint by id or uid", responses=answers(200, ENDPOINT))
 async def get_endpoint(app: str, ep: str, hub: Hub) -> OrjsonResponse:
     return OrjsonResponse(public(await find_endpoint(hub, app, ep)))
 
 
-@router.patch("/{ep}", summary="Update an endpoint; applies to the next message")
+@router.patch(
+    "/{ep}",
+    summary="Update an endpoint; applies to the next message",
+    openapi_extra=body_examples({"filter": None, "event_types": ["invoice.*", "refund.issued"]}),
+    responses=answers(200, ENDPOINT),
+)
 async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> OrjsonResponse:
     current = await find_endpoint(hub, app, ep)
     changes = body.model_dump(exclude_unset=True)
@@ -141,48 +163,33 @@ async def delete_endpoint(app: str, ep: str, hub: Hub) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{ep}/secret", summary="Get the endpoint's current signing secret")
-async def get_secret(app: str, ep: str, hub: Hub) -> OrjsonResponse:
-    current = await find_endpoint(hub, app, ep)
-    return OrjsonResponse({"secret": current["secrets"][0]["secret"]})
-
-
-@router.post("/{ep}/secret/rotate", summary="Rotate the secret; the old one signs during grace")
-async def rotate_secret(
-    app: str, ep: str, hub: Hub, body: RotateIn | None = None
-) -> OrjsonResponse:
-    current = await find_endpoint(hub, app, ep)
-    now = clock.now()
-    grace_end = clock.iso(now + timedelta(seconds=hub.settings.secret_grace))
-    kept = [
-        {"secret": s["secret"], "expires_at": s["expires_at"] or grace_end}
-        for s in current["secrets"]
-        if s["expires_at"] is None or clock.parse(s["expires_at"]) > now
-    ]
-    fresh = (body.secret if body else None) or signing.generate_secret()
-    updated = {
-        **current,
-        "secrets": [{"secret": fresh, "expires_at": None}, *kept],
-        "updated_at": clock.iso(now),
-    }
-    await hub.config.put("endpoint", updated)
-    return OrjsonResponse({"secret": fresh})
-
-
-@router.post("/{ep}/ping", status_code=202, summary="Send a webhook.ping message now")
+@router.post(
+    "/{ep}/ping",
+    status_code=202,
+    summary="Send a webhook.ping message now",
+    responses=answers(202, {"message_id": MESSAGE_ID}),
+)
 async def ping_endpoint(app: str, ep: str, hub: Hub) -> OrjsonResponse:
     current = await find_endpoint(hub, app, ep)
     return OrjsonResponse({"message_id": await ping(hub, current)}, status_code=202)
 
 
-@router.get("/{ep}/attempts", summary="The endpoint's attempts (?status=succeeded|failed|pending)")
+@router.get(
+    "/{ep}/attempts",
+    summary="The endpoint's attempts (?status=succeeded|failed|pending)",
+    responses=answers(200, [ATTEMPT], listed=True),
+)
 async def endpoint_attempts(app: str, ep: str, request: Request, hub: Hub) -> Response:
     current = await find_endpoint(hub, app, ep)
     path = f"/v1/apps/{current['app_id']}/endpoints/{current['id']}/attempts"
     return await audit_proxy.forward(hub, request, path)
 
 
-@router.get("/{ep}/stats", summary="Counts by outcome, last success and failure")
+@router.get(
+    "/{ep}/stats",
+    summary="Counts by outcome, last success and failure",
+    responses=answers(200, STATS),
+)
 async def endpoint_stats(app: str, ep: str, request: Request, hub: Hub) -> Response:
     current = await find_endpoint(hub, app, ep)
     path = f"/v1/apps/{current['app_id']}/endpoints/{current['id']}/stats"

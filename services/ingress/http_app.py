@@ -6,7 +6,14 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from services.ingress import apps, endpoints, errors, messages
+from services.ingress import (
+    apps,
+    endpoint_secrets,
+    endpoints,
+    errors,
+    event_types,
+    messages,
+)
 from services.ingress.state import Ingress
 from shared.health import health_router
 from shared.http_errors import error_response
@@ -52,5 +59,7 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(health_router(readiness))
     app.include_router(apps.router)
     app.include_router(endpoints.router)
+    app.include_router(endpoint_secrets.router)
+    app.include_router(event_types.router)
     app.include_router(messages.router)
     return app

@@ -14,6 +14,8 @@ from shared import lifecycle
 from shared.config_view import ConfigView
 from shared.health import start_http
 from shared.kafka_io import durable_producer
+from shared.request_reply import start_inbox
+from shared.secret_box import secret_box
 from shared.settings import Settings
 from shared.topics import Topic, physical
 
@@ -29,6 +31,8 @@ async def serve(settings: Settings) -> None:
     producer = durable_producer(settings.bootstrap, "hookbus-ingress")
     await view.start()
     await producer.start()
+    replies_topic = physical(settings.topic_prefix, Topic.REPLIES)
+    replies = await start_inbox(settings.bootstrap, replies_topic, settings.instance_id, producer)
     audit = httpx.AsyncClient(base_url=settings.audit_url, timeout=30.0)
     hub = Ingress(
         settings=settings,
@@ -36,13 +40,23 @@ async def serve(settings: Settings) -> None:
         config=ConfigStore(view, producer, config_topic),
         audit=audit,
         events_topic=physical(settings.topic_prefix, Topic.EVENTS),
+        replies=replies,
+        box=secret_box(settings.secret_keys),
     )
     server, task = start_http(create_app(hub), settings.http_host, settings.http_port)
-    log.info("ingress listening", extra={"port": settings.http_port})
+    log.info(
+        "ingress listening",
+        extra={
+            "port": settings.http_port,
+            "instance": settings.instance_id,
+            "secrets_sealed": hub.box.enabled,
+        },
+    )
     await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
     server.should_exit = True
     await task
     await producer.stop()
+    await replies.stop()
     await view.stop()
     await audit.aclose()
 

@@ -2,65 +2,178 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
 from services.ingress import audit_proxy
 from services.ingress.apps import find_app
 from services.ingress.auth import authorized
+from services.ingress.examples import (
+    ATTEMPT,
+    DUPLICATE,
+    MESSAGE,
+    MESSAGE_IN,
+    answers,
+    body_examples,
+)
 from services.ingress.models import BatchIn, MessageIn
-from services.ingress.publisher import event_record, message_view, publish
+from services.ingress.publisher import message_view
+from services.ingress.publishing import (
+    PENDING_HEADER,
+    REPLAYED_HEADER,
+    Publication,
+    check_payloads,
+    prepare,
+    publish_and_judge,
+)
 from services.ingress.state import Hub
+from shared.errors import Unprocessable
 from shared.json_response import OrjsonResponse
+from shared.request_reply import Reply
 
 router = APIRouter(prefix="/v1/apps/{app}", tags=["messages"], dependencies=[Depends(authorized)])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Replays the first answer for 24 h instead of publishing again",
+    ),
+]
+KEY_REUSED = {
+    "error": {
+        "code": "idempotency_key_reused",
+        "message": "this Idempotency-Key was used with a different request in the last 24 hours",
+        "details": {"id": "evt-2026-0042"},
+    }
+}
 
 
-@router.post("/messages", status_code=202, summary="Publish a message to the app's endpoints")
-async def create_message(app: str, body: MessageIn, hub: Hub) -> OrjsonResponse:
-    """Accept one message: answered 202 only once the event is durable in Kafka."""
+def _outcome(publication: Publication, reply: Reply | None) -> tuple[int, dict[str, Any], str]:
+    """``(status, body, verdict)`` of one message; verdict is '', 'pending' or 'replayed'."""
+    view = message_view(publication.record)
+    if publication.address is None:
+        return 202, view, ""
+    if reply is None:
+        return 202, view, "pending"
+    replayed = "replayed" if reply.body.get("replayed") else ""
+    if reply.status != 202:
+        return reply.status, {"error": reply.body.get("error")}, replayed
+    return 202, {**view, "id": reply.body["id"], "timestamp": reply.body["timestamp"]}, replayed
+
+
+def _headers(verdicts: list[str]) -> dict[str, str]:
+    headers = {}
+    if "pending" in verdicts:
+        headers[PENDING_HEADER] = "pending"
+    if verdicts and all(v == "replayed" for v in verdicts):
+        headers[REPLAYED_HEADER] = "true"
+    return headers
+
+
+@router.post(
+    "/messages",
+    status_code=202,
+    summary="Publish a message to the app's endpoints",
+    openapi_extra=body_examples(MESSAGE_IN),
+    responses=answers(
+        202,
+        MESSAGE,
+        errors={
+            409: ("The id was published in the last 24 hours: nothing delivered", DUPLICATE),
+            413: ("The message is over HOOKBUS_MAX_PAYLOAD_BYTES", None),
+            422: ("Invalid, breaks its event type's schema, or Idempotency-Key reused", KEY_REUSED),
+        },
+    ),
+)
+async def create_message(
+    app: str, body: MessageIn, hub: Hub, idempotency_key: IdempotencyKey = None
+) -> OrjsonResponse:
+    """Accept one message: answered 202 only once the event is durable in Kafka.
+
+    With an ``id`` or an ``Idempotency-Key`` the answer waits for the duplicate check (see the
+    README): 409 for an id seen in the last 24 h; the first answer again for a repeated key.
+    """
     found = await find_app(hub, app)
-    offset = hub.config.view.position
-    record = event_record(
-        found["id"], body.event_type, body.payload, offset, body.id, body.channels
-    )
-    await publish(hub, [record])
-    return OrjsonResponse(message_view(record), status_code=202)
+    check_payloads(hub, [body], batch=False)
+    publications = prepare(hub, found["id"], [body], idempotency_key, batch=False)
+    replies = await publish_and_judge(hub, publications)
+    status, answer, verdict = _outcome(publications[0], replies[0])
+    return OrjsonResponse(answer, status_code=status, headers=_headers([verdict]))
 
 
-@router.post("/messages/batch", status_code=202, summary="Publish up to 1000 messages at once")
-async def create_batch(app: str, body: BatchIn, hub: Hub) -> OrjsonResponse:
-    """Accept every message or none: nothing is written when one is invalid or too large."""
+@router.post(
+    "/messages/batch",
+    status_code=202,
+    summary="Publish up to 1000 messages at once",
+    openapi_extra=body_examples({"messages": [MESSAGE_IN]}),
+    responses=answers(202, {"data": [MESSAGE, {"id": "evt-2026-0041", **DUPLICATE}]}),
+)
+async def create_batch(
+    app: str, body: BatchIn, hub: Hub, idempotency_key: IdempotencyKey = None
+) -> OrjsonResponse:
+    """Accept every message or none: nothing is written when one is invalid or too large.
+
+    Answers 202 with one item per message, in order: the message, or ``{id, error}`` for a
+    duplicate id. A repeated ``Idempotency-Key`` replays the whole first answer; reused with
+    different messages it is refused (422).
+    """
     found = await find_app(hub, app)
-    offset = hub.config.view.position
-    records = [
-        event_record(found["id"], m.event_type, m.payload, offset, m.id, m.channels)
-        for m in body.messages
+    check_payloads(hub, body.messages, batch=True)
+    publications = prepare(hub, found["id"], body.messages, idempotency_key, batch=True)
+    replies = await publish_and_judge(hub, publications)
+    outcomes = [_outcome(p, r) for p, r in zip(publications, replies, strict=True)]
+    reused = [i for i, (status, _, _) in enumerate(outcomes) if status == 422]
+    if reused:
+        raise Unprocessable(
+            "this Idempotency-Key was used with different messages in the last 24 hours",
+            {"messages": reused},
+            code="idempotency_key_reused",
+        )
+    data = [
+        answer if status == 202 else {"id": p.record["id"], **answer}
+        for p, (status, answer, _) in zip(publications, outcomes, strict=True)
     ]
-    await publish(hub, records)
-    return OrjsonResponse({"data": [message_view(r) for r in records]}, status_code=202)
+    headers = _headers([verdict for _, _, verdict in outcomes])
+    return OrjsonResponse({"data": data}, status_code=202, headers=headers)
 
 
-@router.get("/messages", summary="List messages (?event_type=&channel=&after=&before=)")
+@router.get(
+    "/messages",
+    summary="List messages (?event_type=&channel=&after=&before=)",
+    responses=answers(200, [MESSAGE], listed=True),
+)
 async def list_messages(app: str, request: Request, hub: Hub) -> Response:
+    """Newest first; ``after``/``before`` are ISO 8601 timestamps (exclusive)."""
     found = await find_app(hub, app)
     return await audit_proxy.forward(hub, request, f"/v1/apps/{found['id']}/messages")
 
 
-@router.get("/messages/{msg}", summary="Get a message")
+@router.get("/messages/{msg}", summary="Get a message", responses=answers(200, MESSAGE))
 async def get_message(app: str, msg: str, request: Request, hub: Hub) -> Response:
     found = await find_app(hub, app)
     return await audit_proxy.forward(hub, request, f"/v1/apps/{found['id']}/messages/{msg}")
 
 
-@router.get("/messages/{msg}/attempts", summary="Delivery attempts of a message")
+@router.get(
+    "/messages/{msg}/attempts",
+    summary="Delivery attempts of a message, to every endpoint",
+    responses=answers(200, [ATTEMPT], listed=True),
+)
 async def message_attempts(app: str, msg: str, request: Request, hub: Hub) -> Response:
     found = await find_app(hub, app)
     path = f"/v1/apps/{found['id']}/messages/{msg}/attempts"
     return await audit_proxy.forward(hub, request, path)
 
 
-@router.get("/attempts/{atm}", summary="Get one attempt: request, response, outcome")
+@router.get(
+    "/attempts/{atm}",
+    summary="Get one attempt: request, response, outcome",
+    responses=answers(200, ATTEMPT),
+)
 async def get_attempt(app: str, atm: str, request: Request, hub: Hub) -> Response:
     found = await find_app(hub, app)
     return await audit_proxy.forward(hub, request, f"/v1/apps/{found['id']}/attempts/{atm}")

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared import signing
+from shared.filters import MAX_CONDITIONS, check_filter
+from shared.transforms import TransformError, compile_transform
 
 EventTypeName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]+$", max_length=256)]
 EventTypePattern = Annotated[
@@ -62,6 +64,24 @@ def _check_secret(secret: str | None) -> str | None:
     return secret
 
 
+def _check_filter(conditions: dict[str, Any] | None) -> dict[str, Any] | None:
+    if conditions and len(conditions) > MAX_CONDITIONS:
+        raise ValueError(f"at most {MAX_CONDITIONS} conditions")
+    problems = check_filter(conditions)
+    if problems:
+        raise ValueError("; ".join(f"invalid JSONPath {p.path!r}: {p.reason}" for p in problems))
+    return conditions
+
+
+def _check_transform(expression: str | None) -> str | None:
+    if expression is not None:
+        try:
+            compile_transform(expression)
+        except TransformError as exc:
+            raise ValueError(f"invalid JMESPath: {exc}") from None
+    return expression
+
+
 class EndpointFields(Strict):
     """What an endpoint create or patch may set (``url`` is required only on create)."""
 
@@ -71,16 +91,27 @@ class EndpointFields(Strict):
     metadata: dict[str, Any] | None = None
     event_types: list[EventTypePattern] | None = Field(default=None, examples=[["invoice.*"]])
     channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] | None = None
-    filter: dict[str, Any] | None = None
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        description="JSONPath (RFC 9535) → expected value; all must hold on the envelope",
+        examples=[{"$.data.environment.type": "production"}],
+    )
     enabled: bool | None = None
-    headers: dict[str, str] | None = None
+    headers: dict[str, str] | None = Field(default=None, examples=[{"x-wpvip-webhook": "v1"}])
     timeout_ms: int | None = Field(default=None, ge=1, le=30000)
-    transform: str | None = Field(default=None, max_length=4096)
+    transform: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="JMESPath over the envelope; its result becomes the body",
+        examples=["merge(data, {event: type})"],
+    )
     content_type: ContentType | None = None
     rate_limit: int | None = Field(default=None, ge=1)
     ordered: bool | None = None
 
     _headers = field_validator("headers")(_check_headers)
+    _filter = field_validator("filter")(_check_filter)
+    _transform = field_validator("transform")(_check_transform)
 
 
 class EndpointIn(EndpointFields):
@@ -114,3 +145,20 @@ class MessageIn(Strict):
 
 class BatchIn(Strict):
     messages: list[MessageIn] = Field(min_length=1, max_length=1000)
+
+
+class EventTypeIn(Strict):
+    name: EventTypeName = Field(examples=["invoice.paid"])
+    description: str = Field(default="", max_length=1024, examples=["An invoice was paid"])
+    # "schema" would shadow a BaseModel attribute: the field is aliased.
+    json_schema: dict[str, Any] | None = Field(
+        default=None,
+        alias="schema",
+        description="JSON Schema every payload of this type must follow (null: any object)",
+        examples=[{"type": "object", "required": ["invoice_id"]}],
+    )
+
+
+class EventTypePatch(Strict):
+    description: str | None = Field(default=None, max_length=1024)
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")

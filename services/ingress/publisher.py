@@ -21,8 +21,17 @@ def event_record(
     message_id: str | None = None,
     channels: list[str] | None = None,
     endpoint_id: str | None = None,
+    *,
+    dedupe: bool | None = None,
+    idempotency: dict[str, str] | None = None,
+    reply_to: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The event record for one message (``endpoint_id`` restricts it to one endpoint)."""
+    """The event record for one message (``endpoint_id`` restricts it to one endpoint).
+
+    ``dedupe`` (default: whether the caller chose the id) puts the id through the router's
+    duplicate check; ``idempotency`` carries an Idempotency-Key and the request's hash;
+    ``reply_to`` is where the router sends its verdict.
+    """
     record: dict[str, Any] = {
         "v": 1,
         "id": message_id or new_id("msg"),
@@ -32,9 +41,14 @@ def event_record(
         "channels": channels or [],
         "timestamp": clock.iso(),
         "config_offset": config_offset,
+        "dedupe": message_id is not None if dedupe is None else dedupe,
     }
     if endpoint_id is not None:
         record["endpoint_id"] = endpoint_id
+    if idempotency is not None:
+        record["idempotency"] = idempotency
+    if reply_to is not None:
+        record["reply_to"] = reply_to
     return record
 
 

@@ -1,4 +1,5 @@
-"""What the ingress's request handlers share: settings, Kafka producer, config, audit client."""
+"""What the ingress's request handlers share: settings, Kafka producer, config, audit client,
+the replies inbox and the secret box."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from aiokafka import AIOKafkaProducer
 from fastapi import Depends, Query, Request
 
 from services.ingress.config_store import ConfigStore
+from shared.request_reply import ReplyInbox
+from shared.secret_box import SecretBox
 from shared.settings import Settings
 
 
@@ -22,6 +25,8 @@ class Ingress:
     config: ConfigStore
     audit: httpx.AsyncClient
     events_topic: str
+    replies: ReplyInbox
+    box: SecretBox
 
 
 async def ingress(request: Request) -> Ingress:

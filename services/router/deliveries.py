@@ -11,17 +11,26 @@ from shared.contracts import Contract, encode
 from shared.errors import BadRecord
 from shared.ids import new_id
 from shared.topics import MAX_RECORD_BYTES
+from shared.transforms import TransformError
 
 # Room for the record's key, headers and batch framing next to the value.
 MAX_VALUE_BYTES = MAX_RECORD_BYTES - 64 * 1024
 
 
 class Outgoing(NamedTuple):
-    """A record to produce: topic, key and encoded value."""
+    """A record to produce: topic, key, encoded value and partition (None: by key)."""
 
     topic: str
     key: bytes | None
     value: bytes
+    partition: int | None = None
+
+
+class RenderFailure(NamedTuple):
+    """An endpoint the event could not be rendered for, and why."""
+
+    endpoint_id: str
+    reason: str
 
 
 def delivery(event: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dict[str, Any]:
@@ -45,19 +54,25 @@ def delivery(event: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dict[str,
 
 def deliveries(
     event: Mapping[str, Any], endpoints: Iterable[Mapping[str, Any]], topic: str
-) -> list[Outgoing]:
-    """Encoded delivery records of ``event``, keyed by endpoint id.
+) -> tuple[list[Outgoing], list[RenderFailure]]:
+    """Encoded delivery records of ``event``, keyed by endpoint id, and the endpoints whose
+    transform failed on it (they get no delivery).
 
     Raises :class:`BadRecord` when a record would break its contract or exceed the record size
     the topics accept (Kafka would refuse it forever, so retrying cannot help).
     """
-    records = []
+    records, failures = [], []
     for endpoint in endpoints:
-        value = encode(Contract.DELIVERY, delivery(event, endpoint))
+        try:
+            record = delivery(event, endpoint)
+        except TransformError as exc:
+            failures.append(RenderFailure(endpoint["id"], f"transform failed: {exc}"))
+            continue
+        value = encode(Contract.DELIVERY, record)
         if len(value) > MAX_VALUE_BYTES:
             raise BadRecord(
                 f"delivery for {endpoint['id']} is {len(value)} bytes, "
                 f"over the {MAX_VALUE_BYTES}-byte record limit"
             )
         records.append(Outgoing(topic, endpoint["id"].encode(), value))
-    return records
+    return records, failures

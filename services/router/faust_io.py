@@ -32,15 +32,17 @@ class FaustOutbox:
         self.app = app
         self._topics: dict[str, faust.TopicT] = {}
 
-    async def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
-        """Queue one record; return the future of the broker's ack.
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+    ) -> Any:
+        """Queue one record (to ``partition``, or by key); return the future of the broker's ack.
 
         Raises ``ProducerSendError`` when the producer refuses the record outright.
         """
         channel = self._topics.get(topic)
         if channel is None:
             channel = self._topics[topic] = raw_topic(self.app, topic)
-        return await channel.send(key=key, value=value)
+        return await channel.send(key=key, value=value, partition=partition)
 
 
 def add_health_pages(app: faust.App, gate: ConfigGate) -> None:

@@ -1,9 +1,10 @@
-"""Routing one event record: decode → wait for config → match → render → produce → await acks.
+"""Routing one event record: decode → judge duplicates → wait for config → match → render →
+produce (deliveries, claims, the verdict reply) → await acks.
 
-Kafka-free: the config view, the barrier and the producer come in through small protocols, so
-each step is tested with in-memory stand-ins. At least once: the caller may acknowledge (commit)
-an event only when the future :meth:`Router.dispatch` returned for it is done, which is when
-Kafka has acknowledged every record the event caused.
+Kafka-free: the config view, the barrier, the duplicate window and the producer come in through
+small protocols or plain mappings, so each step is tested with in-memory stand-ins. At least
+once: the caller may acknowledge (commit) an event only when the future :meth:`Router.dispatch`
+returned for it is done, which is when Kafka has acknowledged every record the event caused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 
 from services.router.deliveries import Outgoing, deliveries
 from services.router.matching import ConfigReader, targets
+from services.router.verdicts import verdict_reply
+from services.router.window import ACCEPTED, Verdict, Window
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.kafka_io import dead_letter
@@ -33,7 +36,9 @@ class Barrier(Protocol):
 class Outbox(Protocol):
     """Hands a record to the producer; the returned awaitable resolves on the broker's ack."""
 
-    async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+    ) -> Awaitable[Any]:
         """Queue one record; raise when the producer refuses it outright."""
 
 
@@ -59,6 +64,8 @@ class Router:
         deliveries_topic: str,
         dead_topic: str,
         *,
+        window: Window | None = None,
+        replies_topic: str = "",
         barrier_timeout: float = 10.0,
         retry_delay: float = 1.0,
     ) -> None:
@@ -67,6 +74,8 @@ class Router:
         self.outbox = outbox
         self.deliveries_topic = deliveries_topic
         self.dead_topic = dead_topic
+        self.window = window
+        self.replies_topic = replies_topic
         self.barrier_timeout = barrier_timeout
         self.retry_delay = retry_delay
 
@@ -81,17 +90,54 @@ class Router:
         return sum(1 for item in outgoing if item.topic == self.deliveries_topic)
 
     async def plan(self, record: Incoming) -> list[Outgoing]:
-        """The records ``record`` causes: its deliveries, or one dead letter if it is bad."""
+        """The records ``record`` causes: the claims it made in the duplicate window, its
+        deliveries (or a dead letter per endpoint whose transform failed on it, or one for the
+        whole event when it is bad) and the verdict its publisher waits for."""
         try:
             event = decode(Contract.EVENT, record.value)
-            await self.wait_for_config(event.get("config_offset", 0), event["id"])
-            return deliveries(event, targets(self.config, event), self.deliveries_topic)
-        except BadRecord as exc:
+            verdict, outgoing = self._judge(event, record)
+        except Exception as exc:  # BadRecord, or a bug: record it rather than lose the event
+            return [self._failed(exc, record)]
+        if verdict.route:
+            try:
+                outgoing += await self._route(event, record)
+            except Exception as exc:
+                outgoing.append(self._failed(exc, record))
+        else:
+            log.info(
+                "event not routed: duplicate",
+                extra={"message_id": event["id"], "status": verdict.status},
+            )
+        reply = verdict_reply(event, verdict, self.replies_topic)
+        return outgoing if reply is None else [*outgoing, reply]
+
+    async def _route(self, event: dict[str, Any], record: Incoming) -> list[Outgoing]:
+        await self.wait_for_config(event.get("config_offset", 0), event["id"])
+        routed, failures = deliveries(event, targets(self.config, event), self.deliveries_topic)
+        for failure in failures:
+            log.warning(
+                "endpoint skipped, event dead-lettered for it",
+                extra={"endpoint_id": failure.endpoint_id, "message_id": event["id"]},
+            )
+            reason = f"endpoint {failure.endpoint_id}: {failure.reason}"
+            routed.append(self._dead_letter(reason, record))
+        return routed
+
+    def _failed(self, exc: Exception, record: Incoming) -> Outgoing:
+        if isinstance(exc, BadRecord):
             reason = exc.reason
             log.warning("event dead-lettered", extra={"reason": reason, **_origin(record)})
-        except Exception as exc:  # a bug: record it rather than lose or loop on the event
+        else:
             reason = f"router failed: {exc!r}"
-            log.exception("routing failed, event dead-lettered", extra=_origin(record))
+            log.error("routing failed, event dead-lettered", exc_info=exc, extra=_origin(record))
+        return self._dead_letter(reason, record)
+
+    def _judge(self, event: dict[str, Any], record: Incoming) -> tuple[Verdict, list[Outgoing]]:
+        if self.window is None:
+            return Verdict(ACCEPTED, True, event["id"], event["timestamp"]), []
+        return self.window.judge(event, record.partition, record.offset)
+
+    def _dead_letter(self, reason: str, record: Incoming) -> Outgoing:
         value = dead_letter(
             reason,
             record.topic,
@@ -101,7 +147,7 @@ class Router:
             record.value,
             service="router",
         )
-        return [Outgoing(self.dead_topic, record.key, value)]
+        return Outgoing(self.dead_topic, record.key, value)
 
     async def wait_for_config(self, offset: int, message_id: str) -> None:
         """Block until the config view has read up to ``offset``, however long that takes."""
@@ -128,7 +174,7 @@ class Router:
 
     async def _send(self, item: Outgoing) -> Awaitable[Any] | Exception:
         try:
-            return await self.outbox.send(item.topic, item.key, item.value)
+            return await self.outbox.send(item.topic, item.key, item.value, item.partition)
         except Exception as exc:  # refused before it was queued
             return exc
 

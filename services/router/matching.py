@@ -1,7 +1,6 @@
-"""Which endpoints an event goes to: event types, channels, and single-endpoint events.
+"""Which endpoints an event goes to: event types, channels, filters, single-endpoint events.
 
-Pure functions over a config state, so the rules are tested without Kafka. Endpoint ``filter``
-(JSONPath conditions) is not evaluated yet: every endpoint behaves as if its filter were empty.
+Pure functions over a config state, so the rules are tested without Kafka.
 """
 
 from __future__ import annotations
@@ -9,6 +8,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
+
+from services.router.rendering import envelope
+from shared.filters import FilterError, holds
 
 log = logging.getLogger(__name__)
 Object = dict[str, Any]
@@ -48,12 +50,27 @@ def accepts_channels(endpoint: Mapping[str, Any], channels: Iterable[str]) -> bo
     return not set(wanted).isdisjoint(channels)
 
 
+def accepts_filter(endpoint: Mapping[str, Any], document: Mapping[str, Any]) -> bool:
+    """True when every JSONPath condition of the endpoint's ``filter`` holds on ``document``.
+
+    An expression that does not compile (only a hand-written config record can hold one)
+    excludes the endpoint rather than stopping the partition.
+    """
+    try:
+        return holds(endpoint.get("filter"), document)
+    except FilterError as exc:
+        ids = {"endpoint_id": endpoint["id"], "error": str(exc)}
+        log.warning("endpoint filter invalid", extra=ids)
+        return False
+
+
 def targets(config: ConfigReader, event: Mapping[str, Any]) -> list[Object]:
     """The enabled endpoints ``event`` must be delivered to, in endpoint id order.
 
     An event naming an ``endpoint_id`` (ping, resend) goes to that endpoint alone when it exists,
-    belongs to the event's app and is enabled, whatever its types and channels. An unknown app
-    has no targets.
+    belongs to the event's app and is enabled, whatever its types, channels and filter. Other
+    events go to every enabled endpoint of the app whose types, channels and filter (evaluated
+    on the envelope) accept them. An unknown app has no targets.
     """
     app_id = event["app_id"]
     if config.get("app", app_id) is None:
@@ -73,10 +90,12 @@ def targets(config: ConfigReader, event: Mapping[str, Any]) -> list[Object]:
             return []
         return [endpoint]
     channels = event.get("channels") or []
+    document = envelope(event)
     return [
         endpoint
         for endpoint in config.children("endpoint", app_id)
         if endpoint.get("enabled")
         and accepts_type(endpoint, event["event_type"])
         and accepts_channels(endpoint, channels)
+        and accepts_filter(endpoint, document)
     ]

@@ -23,8 +23,15 @@ the agent does about it:
   committing, so their next owner routes those events again: committing every second instead
   of every 2.8 s keeps that short.
 - Only ``internal`` topics are declared by faust, so ours are never re-created. The leader topic
-  is disabled (no ``on_leader`` work); internal topics (table changelogs, later) get
+  is disabled (no ``on_leader`` work); internal topics (the duplicate window's changelog) get
   replication factor 1, as our own topics do.
+- The duplicate window is a faust table in memory, rebuilt from its changelog when partitions
+  are assigned (faust holds the partition's events until then). It has as many partitions as
+  the events topic, so faust assigns each changelog partition with its events partition. Claims
+  are written to the store and produced to the changelog by the agent itself, through the same
+  outbox as the deliveries, so an event is acked only once its claims are durable too (faust's
+  own table writes are fire-and-forget). The changelog is compacted and also deleted past the
+  window (plus a margin); expired claims are dropped from memory by a timer.
 - faust reads its settings' ``env_name`` variables (``WEB_PORT``, ``PRODUCER_ACKS``…) *over*
   the values passed in; ``env={}`` keeps ``HOOKBUS_*`` the only source.
 """
@@ -39,6 +46,7 @@ from services.router.config_gate import ConfigGate
 from services.router.faust_io import FaustOutbox, IdempotentProducer, add_health_pages, raw_topic
 from services.router.handler import Incoming, Router
 from services.router.inflight import InOrderAcks
+from services.router.window import Window
 from shared.settings import Settings
 from shared.topics import MAX_RECORD_BYTES, Topic, physical
 
@@ -47,6 +55,8 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = 64
 # On shutdown, how long records already produced may take to be acknowledged (then committed).
 DRAIN_SECONDS = 10.0
+# How often expired claims are dropped from memory.
+PURGE_SECONDS = 600.0
 
 
 def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
@@ -80,12 +90,15 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         web_stats_enabled=False,
     )
     app.producer = IdempotentProducer(app.transport, loop=app.loop, beacon=app.beacon)
+    window = _window(app, settings)
     router = Router(
         gate.view,
         gate,
         FaustOutbox(app),
         deliveries_topic=physical(settings.topic_prefix, Topic.DELIVERIES),
         dead_topic=physical(settings.topic_prefix, Topic.DEAD),
+        window=window,
+        replies_topic=physical(settings.topic_prefix, Topic.REPLIES),
     )
     events = raw_topic(app, physical(settings.topic_prefix, Topic.EVENTS))
 
@@ -104,8 +117,32 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         finally:
             await window.close(DRAIN_SECONDS)
 
+    @app.timer(PURGE_SECONDS)  # type: ignore[untyped-decorator]  # faust is untyped
+    async def purge_expired_claims() -> None:
+        dropped = window.purge()
+        if dropped:
+            log.info("expired claims dropped", extra={"claims": dropped})
+
     add_health_pages(app, gate)
     return app
+
+
+def _window(app: faust.App, settings: Settings) -> Window:
+    """The duplicate window over the ``dedupe`` table (raw bytes keys and values)."""
+    margin = 3600.0
+    table = app.Table(
+        "dedupe",
+        partitions=settings.partitions,
+        key_type=bytes,  # bytes: faust's raw serializer, no codec on keys or values
+        value_type=bytes,
+        extra_topic_configs={
+            "cleanup.policy": "compact,delete",
+            "retention.ms": str(int((settings.dedupe_window + margin) * 1000)),
+            "segment.ms": str(int(margin * 1000)),
+            "max.message.bytes": str(MAX_RECORD_BYTES),
+        },
+    )
+    return Window(table.data, table.changelog_topic.get_topic_name(), settings.dedupe_window)
 
 
 def incoming(event: faust.EventT[bytes]) -> Incoming:

@@ -81,9 +81,13 @@ class Outbox:
         self.refuse_send = refuse_send
         self.sent: list[tuple[str, bytes | None, bytes]] = []
         self.acks: list[asyncio.Future[None]] = []
+        self.partitions: list[int | None] = []
         self.manual = False
 
-    async def send(self, topic: str, key: bytes | None, value: bytes) -> Awaitable[Any]:
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+    ) -> Awaitable[Any]:
+        self.partitions.append(partition)
         if self.refuse_send:
             self.refuse_send -= 1
             raise RuntimeError("producer refused")

@@ -60,9 +60,10 @@ def test_delivery_record_fields() -> None:
 
 def test_deliveries_are_keyed_by_endpoint_and_pass_the_contract() -> None:
     event = example_event("external_minimal")
-    records = deliveries(
+    records, failures = deliveries(
         event, [endpoint(), endpoint(id="ep_2", content_type=FORM)], "t.deliveries"
     )
+    assert failures == []
     assert [(r.topic, r.key) for r in records] == [
         ("t.deliveries", b"ep_01JD3QXZ3P4Q5R6S7T8V9W0X1Y"),
         ("t.deliveries", b"ep_2"),

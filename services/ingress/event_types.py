@@ -1,0 +1,108 @@
+"""``/v1/event-types``: the optional catalogue of event types, each with an optional JSON Schema.
+
+Event types are shared by every app (as in Svix) and addressed by name; the config key is
+``event_type/<name>``. Publishing a type that is not in the catalogue is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from services.ingress.auth import authorized
+from services.ingress.examples import EVENT_TYPE, EVENT_TYPE_IN, answers, body_examples
+from services.ingress.models import EventTypeIn, EventTypePatch
+from services.ingress.paging import page
+from services.ingress.payload_schemas import check_schema
+from services.ingress.state import Cursor, Hub, Ingress, Limit
+from shared import clock
+from shared.errors import Conflict, NotFound
+from shared.json_response import OrjsonResponse
+
+KIND = "event_type"
+router = APIRouter(
+    prefix="/v1/event-types", tags=["event types"], dependencies=[Depends(authorized)]
+)
+
+
+def public(event_type: dict[str, Any]) -> dict[str, Any]:
+    """The event type as the API shows it."""
+    keys = ("name", "description", "schema", "created_at", "updated_at")
+    return {key: event_type.get(key) for key in keys}
+
+
+async def find_event_type(hub: Ingress, name: str) -> dict[str, Any]:
+    """The event type ``name``, seen after every earlier write; raise :class:`NotFound`."""
+    await hub.config.fresh()
+    found = hub.config.view.get(KIND, name)
+    if found is None:
+        raise NotFound(f"event type {name!r} not found", {"name": name})
+    return found
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an event type",
+    openapi_extra=body_examples(EVENT_TYPE_IN),
+    responses=answers(201, EVENT_TYPE),
+)
+async def create_event_type(body: EventTypeIn, hub: Hub) -> OrjsonResponse:
+    """Add a type to the catalogue; 409 when the name exists, 422 for an invalid schema."""
+    await hub.config.fresh()
+    if hub.config.view.get(KIND, body.name) is not None:
+        raise Conflict(f"event type {body.name!r} already exists", {"name": body.name})
+    if body.json_schema is not None:
+        check_schema(body.json_schema)
+    now = clock.iso()
+    event_type = {
+        "id": body.name,
+        "name": body.name,
+        "description": body.description,
+        "schema": body.json_schema,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await hub.config.put(KIND, event_type)
+    return OrjsonResponse(public(event_type), status_code=201)
+
+
+@router.get("", summary="List event types", responses=answers(200, [EVENT_TYPE], listed=True))
+async def list_event_types(hub: Hub, limit: Limit = 50, cursor: Cursor = None) -> OrjsonResponse:
+    await hub.config.fresh()
+    answer = page(list(hub.config.view.all(KIND)), limit, cursor)
+    answer["data"] = [public(e) for e in answer["data"]]
+    return OrjsonResponse(answer)
+
+
+@router.get("/{name}", summary="Get an event type", responses=answers(200, EVENT_TYPE))
+async def get_event_type(name: str, hub: Hub) -> OrjsonResponse:
+    return OrjsonResponse(public(await find_event_type(hub, name)))
+
+
+@router.patch(
+    "/{name}",
+    summary="Update an event type's description or schema",
+    openapi_extra=body_examples({"description": "Paid in full", "schema": None}),
+    responses=answers(200, EVENT_TYPE),
+)
+async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonResponse:
+    """Change the description or schema (``null`` removes the schema) for the next publish."""
+    current = await find_event_type(hub, name)
+    changes = body.model_dump(exclude_unset=True, by_alias=True)
+    if changes.get("description", "") is None:
+        del changes["description"]
+    if changes.get("schema") is not None:
+        check_schema(changes["schema"])
+    updated = {**current, **changes, "updated_at": clock.iso()}
+    await hub.config.put(KIND, updated)
+    return OrjsonResponse(public(updated))
+
+
+@router.delete("/{name}", status_code=204, summary="Delete an event type")
+async def delete_event_type(name: str, hub: Hub) -> Response:
+    """Remove the type from the catalogue: its messages are no longer checked."""
+    current = await find_event_type(hub, name)
+    await hub.config.delete(KIND, current["id"])
+    return Response(status_code=204)

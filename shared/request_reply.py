@@ -1,0 +1,175 @@
+"""Request-reply over Kafka: how an HTTP call waits for an answer a downstream service decides.
+
+The waiting process (an ingress instance, ``HOOKBUS_INSTANCE_ID``) puts a reply address, its
+instance id and a fresh correlation id, into the record it produces. Whoever decides the answer
+produces a ``replies`` record keyed with that instance id; Kafka's default partitioner (murmur2,
+the same in every client) sends all of one instance's replies to one partition, so each instance
+reads only that partition, from its end, and completes the waiting call by correlation id.
+Several instances may share a partition: each ignores the replies addressed to another.
+
+Used by the publish duplicate check (router → ingress) and by the inbound sync mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.partitioner import murmur2
+
+from shared.contracts import Contract, decode, encode
+from shared.errors import BadRecord, KafkaUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplyAddress:
+    """Where the answer to one request goes."""
+
+    instance: str
+    correlation_id: str
+
+    def as_record(self) -> dict[str, str]:
+        """The ``reply_to`` object carried by the request record."""
+        return {"instance": self.instance, "correlation_id": self.correlation_id}
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> ReplyAddress:
+        """The address in a request record's ``reply_to``."""
+        return cls(str(data["instance"]), str(data["correlation_id"]))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer: what kind of request, the HTTP status it stands for, and a JSON body."""
+
+    kind: str
+    status: int
+    body: dict[str, Any]
+
+
+def reply_partition(instance: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives the key ``instance``."""
+    digest: int = murmur2(instance.encode())
+    return (digest & 0x7FFFFFFF) % partitions
+
+
+def reply_record(address: ReplyAddress, reply: Reply) -> tuple[bytes, bytes]:
+    """The ``(key, value)`` of the replies record answering ``address``."""
+    record = {
+        "v": 1,
+        "correlation_id": address.correlation_id,
+        "instance": address.instance,
+        "kind": reply.kind,
+        "status": reply.status,
+        "body": reply.body,
+    }
+    return address.instance.encode(), encode(Contract.REPLY, record)
+
+
+class ReplyInbox:
+    """The replies of one instance: follows its partition and completes waiting futures."""
+
+    def __init__(self, bootstrap: str, topic: str, instance: str) -> None:
+        self.instance = instance
+        self._topic = topic
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            client_id=f"hookbus-replies-{instance}",
+            group_id=None,
+            enable_auto_commit=False,
+        )
+        self._waiting: dict[str, asyncio.Future[Reply]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, partitions: int) -> None:
+        """Connect, and start reading this instance's partition (of ``partitions``, the replies
+        topic's count) from its current end. Any reply produced after this returns is seen.
+
+        Blocks on the broker; raises ``KafkaError``.
+        """
+        await self._consumer.start()
+        tp = TopicPartition(self._topic, reply_partition(self.instance, partitions))
+        self._consumer.assign([tp])
+        await self._consumer.seek_to_end(tp)
+        await self._consumer.position(tp)  # resolve "end" now, not at the first fetch
+        self._task = asyncio.create_task(self._follow(), name="reply-inbox")
+
+    async def stop(self) -> None:
+        """Stop reading; calls still waiting get no reply."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    def new_address(self) -> ReplyAddress:
+        """A fresh address whose reply :meth:`wait` will deliver; call :meth:`wait` or
+        :meth:`forget` with it, so nothing is left waiting."""
+        address = ReplyAddress(self.instance, secrets.token_hex(12))
+        self._waiting[address.correlation_id] = asyncio.get_running_loop().create_future()
+        return address
+
+    async def wait(self, address: ReplyAddress, timeout: float) -> Reply | None:
+        """The reply to ``address``, or None when none came within ``timeout`` seconds."""
+        future = self._waiting.get(address.correlation_id)
+        if future is None:
+            raise KeyError(address.correlation_id)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            return None
+        finally:
+            self.forget(address)
+
+    def forget(self, address: ReplyAddress) -> None:
+        """Stop waiting for ``address`` (a reply arriving later is ignored)."""
+        future = self._waiting.pop(address.correlation_id, None)
+        if future is not None and not future.done():
+            future.cancel()
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=1000)
+            except KafkaError as exc:
+                log.warning("reading replies failed", extra={"error": str(exc)})
+                await asyncio.sleep(0.5)
+                continue
+            for records in batches.values():
+                for record in records:
+                    self._deliver(record.value)
+
+    def _deliver(self, value: bytes | None) -> None:
+        try:
+            record = decode(Contract.REPLY, value)
+        except BadRecord as exc:
+            log.warning("bad reply record ignored", extra={"reason": exc.reason})
+            return
+        if record["instance"] != self.instance:
+            return  # another instance whose id hashes to the same partition
+        future = self._waiting.get(record["correlation_id"])
+        if future is not None and not future.done():
+            future.set_result(Reply(record["kind"], record["status"], record["body"]))
+
+
+async def start_inbox(
+    bootstrap: str, topic: str, instance: str, producer: AIOKafkaProducer
+) -> ReplyInbox:
+    """A started :class:`ReplyInbox` (``producer``, started, tells the partition count);
+    raise :class:`KafkaUnavailable` when it cannot start."""
+    inbox = ReplyInbox(bootstrap, topic, instance)
+    try:
+        partitions = await producer.partitions_for(topic)
+        await inbox.start(len(partitions))
+    except KafkaError as exc:
+        await inbox.stop()
+        raise KafkaUnavailable(f"replies topic unavailable: {exc}") from exc
+    return inbox
