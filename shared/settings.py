@@ -43,6 +43,16 @@ def _bool(text: str) -> bool:
     raise SettingsError(f"not a boolean: {text!r}")
 
 
+def _public_url(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", text.strip()):
+        raise SettingsError(
+            f"HOOKBUS_PUBLIC_URL must be http(s)://host[:port][/prefix], got {text!r}"
+        )
+    return text.strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of hookbus; see the README for what each one does."""
@@ -65,6 +75,11 @@ class Settings:
     delivery_concurrency: int = 200
     secret_grace: float = 86400.0
     log_level: str = "INFO"
+    # Inbound webhooks: the largest received body, how long sync mode waits, and the public
+    # base URL providers call (None: http://HOOKBUS_HTTP_HOST:HOOKBUS_HTTP_PORT).
+    max_body: int = 1024 * 1024
+    sync_timeout: float = 30.0
+    public_url: str | None = None
     instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
 
     @property
@@ -115,7 +130,15 @@ class Settings:
             secret_grace=parse_duration(get("SECRET_GRACE") or "24h"),
             log_level=(get("LOG_LEVEL") or base.log_level).upper(),
             instance_id=get("INSTANCE_ID") or base.instance_id,
+            max_body=integer("MAX_BODY", base.max_body),
+            sync_timeout=parse_duration(get("SYNC_TIMEOUT") or "30s"),
+            public_url=_public_url(get("PUBLIC_URL")),
         )
+
+    @property
+    def base_url(self) -> str:
+        """Where providers reach the ingress: ``HOOKBUS_PUBLIC_URL`` or the listening address."""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
 
     @property
     def bootstrap(self) -> str:
