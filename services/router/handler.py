@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.router.deliveries import Outgoing, deliveries
+from services.router.inbound.planner import InboundPlanner
 from services.router.matching import ConfigReader, targets
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord, KafkaUnavailable
+from shared.inbound import record_kind
 from shared.kafka_io import dead_letter
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class Router:
         *,
         barrier_timeout: float = 10.0,
         retry_delay: float = 1.0,
+        inbound: InboundPlanner | None = None,
     ) -> None:
         self.config = config
         self.barrier = barrier
@@ -69,6 +72,7 @@ class Router:
         self.dead_topic = dead_topic
         self.barrier_timeout = barrier_timeout
         self.retry_delay = retry_delay
+        self.inbound = inbound
 
     async def handle(self, record: Incoming) -> int:
         """Route one event record and wait until durable; return the deliveries produced.
@@ -83,6 +87,9 @@ class Router:
     async def plan(self, record: Incoming) -> list[Outgoing]:
         """The records ``record`` causes: its deliveries, or one dead letter if it is bad."""
         try:
+            if self.inbound is not None and record_kind(record.value) is not None:
+                # Inbound requests share the events topic; their records carry a "kind".
+                return await self.inbound.plan(record.value, self.wait_for_config)
             event = decode(Contract.EVENT, record.value)
             await self.wait_for_config(event.get("config_offset", 0), event["id"])
             return deliveries(event, targets(self.config, event), self.deliveries_topic)
