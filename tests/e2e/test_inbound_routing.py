@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 import pytest
+from twilio.request_validator import RequestValidator
 
 from tests.support.inbound import consume, logged, route, send, source
 from tests.support.receiver import Receiver
@@ -351,3 +353,29 @@ def test_management_api_validates_and_hides_secrets(stack: Stack) -> None:
     assert api.get(f"/v1/routes/{bound['id']}").status_code == 404  # deleted with its source
     assert send(stack, f"/in/{created['id']}", content=b"{}").status_code == 404
     assert api.get("/v1/sources", headers={"authorization": "Bearer no"}).status_code == 401
+
+
+def test_twilio_is_checked_against_the_public_url(stack: Stack) -> None:
+    src = source(stack, name="sms", provider="twilio", secret="tw-token")
+    assert src["url"] == f"{PUBLIC_URL}/in/{src['id']}"
+    params = {"From": "+14155550100", "Body": "hi"}
+    # Twilio signs the URL it called: the public one, not the address hookbus listens on.
+    signature = RequestValidator("tw-token").compute_signature(f"{src['url']}/sms?x=1", params)
+    headers = {
+        "x-twilio-signature": signature,
+        "content-type": "application/x-www-form-urlencoded",
+    }
+    body = urlencode(params).encode()
+    accepted(stack, f"/in/{src['id']}/sms?x=1", headers=headers, content=body)
+    local = RequestValidator("tw-token").compute_signature(
+        f"{stack.base_url}/in/{src['id']}/sms?x=1", params
+    )
+    wrong = send(
+        stack,
+        f"/in/{src['id']}/sms?x=1",
+        headers={**headers, "x-twilio-signature": local},
+        content=body,
+    )
+    assert wrong.status_code == 401
+    documented = stack.client.get("/openapi.json").json()["paths"]
+    assert {"/v1/sources", "/v1/routes", "/v1/inbound", "/in/{src}/{path}"} <= set(documented)

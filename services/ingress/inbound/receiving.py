@@ -27,7 +27,9 @@ from shared import clock
 from shared.errors import NotFound
 
 router = APIRouter(tags=["receiving"])
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Any method is received; only POST is described in the OpenAPI document, as one operation.
+OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
+ALL_METHODS = ["POST", *OTHER_METHODS]
 Object = dict[str, Any]
 
 
@@ -55,8 +57,9 @@ async def _incoming(request: Request, hub: Ingress) -> Received:
     return Received(InboundRequest.build(request.method, _url(request), raw, body), header_map(raw))
 
 
-@router.api_route("/in/{src}", methods=METHODS, include_in_schema=False)
-@router.api_route("/in/{src}/{path:path}", methods=METHODS, summary="Receive a webhook")
+@router.api_route("/in/{src}", methods=ALL_METHODS, include_in_schema=False)
+@router.api_route("/in/{src}/{path:path}", methods=OTHER_METHODS, include_in_schema=False)
+@router.api_route("/in/{src}/{path:path}", methods=["POST"], summary="Receive a webhook")
 async def receive_for_source(
     src: str, request: Request, hub: Hub, inbound: InboundDep, path: str = ""
 ) -> Response:
@@ -69,8 +72,9 @@ async def receive_for_source(
     return await receive(hub, inbound, source, incoming, path, offset)
 
 
-@router.api_route("/hooks", methods=METHODS, include_in_schema=False)
-@router.api_route("/hooks/{path:path}", methods=METHODS, summary="Receive on the shared URL")
+@router.api_route("/hooks", methods=ALL_METHODS, include_in_schema=False)
+@router.api_route("/hooks/{path:path}", methods=OTHER_METHODS, include_in_schema=False)
+@router.api_route("/hooks/{path:path}", methods=["POST"], summary="Receive on the shared URL")
 async def receive_shared(
     request: Request, hub: Hub, inbound: InboundDep, path: str = ""
 ) -> Response:
