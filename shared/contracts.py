@@ -28,6 +28,11 @@ class Contract(StrEnum):
     CONFIG = "config"
     DEAD_LETTER = "dead_letter"
     REPLY = "reply"
+    # Inbound webhooks: records with a "kind", beside the kind-less records of the same topics.
+    INBOUND = "inbound"
+    INBOUND_ROUTED = "inbound_routed"
+    ROUTE_DELIVERY = "route_delivery"
+    ROUTE_ATTEMPT = "route_attempt"
 
 
 def schema_path(contract: Contract, version: int = 1) -> Path:

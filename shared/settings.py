@@ -61,6 +61,16 @@ def _bool(text: str) -> bool:
     raise SettingsError(f"not a boolean: {text!r}")
 
 
+def _public_url(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", text.strip()):
+        raise SettingsError(
+            f"HOOKBUS_PUBLIC_URL must be http(s)://host[:port][/prefix], got {text!r}"
+        )
+    return text.strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of hookbus; see the README for what each one does."""
@@ -85,6 +95,11 @@ class Settings:
     log_level: str = "INFO"
     retention: float = 30 * 86400.0  # seconds the audit log keeps rows; 0 keeps them forever
     retention_interval: float = 600.0
+    # Inbound webhooks: the largest received body, how long sync mode waits, and the public
+    # base URL providers call (None: http://HOOKBUS_HTTP_HOST:HOOKBUS_HTTP_PORT).
+    max_body: int = 1024 * 1024
+    sync_timeout: float = 30.0
+    public_url: str | None = None
     instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
     dedupe_window: float = 86400.0
     verdict_timeout: float = 5.0
@@ -143,7 +158,15 @@ class Settings:
             dedupe_window=parse_duration(get("DEDUPE_WINDOW") or "24h"),
             verdict_timeout=parse_duration(get("VERDICT_TIMEOUT") or "5s"),
             secret_keys=parse_secret_keys(get("SECRET_KEY") or ""),
+            max_body=integer("MAX_BODY", base.max_body),
+            sync_timeout=parse_duration(get("SYNC_TIMEOUT") or "30s"),
+            public_url=_public_url(get("PUBLIC_URL")),
         )
+
+    @property
+    def base_url(self) -> str:
+        """Where providers reach the ingress: ``HOOKBUS_PUBLIC_URL`` or the listening address."""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
 
     @property
     def bootstrap(self) -> str:

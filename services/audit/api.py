@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query
 
 from services.audit import http_errors, queries
+from services.audit.inbound_api import inbound_routes
 from services.audit.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from services.audit.rows import epoch_ms
 from services.audit.store import Store
@@ -160,5 +161,8 @@ def build_app(store: Store, admin_token: str, readiness: Readiness) -> FastAPI:
     app.include_router(health_router(readiness))
     app.include_router(
         log_routes(store), dependencies=[Depends(http_errors.admin_only(admin_token))]
+    )
+    app.include_router(
+        inbound_routes(store.engine), dependencies=[Depends(http_errors.admin_only(admin_token))]
     )
     return app

@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 from aiokafka import ConsumerRecord, TopicPartition
 from sqlalchemy import Table
 
+from services.audit.inbound_rows import contract_for
 from services.audit.rows import Origin, Row, attempt_rows, dead_letter_rows, event_rows
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord
@@ -70,12 +71,15 @@ def to_rows(contract: Contract, convert: Converter, record: Record) -> list[tupl
 def sort_batch(prefix: str, polled: Polled) -> Batch:
     """Decode every polled record into rows, or into a dead letter when it is bad."""
     by_topic = {physical(prefix, topic): source for topic, source in SOURCES.items()}
+    logical = {physical(prefix, topic): topic for topic in SOURCES}
     batch = Batch(physical(prefix, Topic.DEAD))
     for tp, records in polled.items():
         if not records:
             continue
-        contract, convert = by_topic[tp.topic]
+        default = by_topic[tp.topic]
         for record in records:
+            # Inbound records share the events and attempts topics: picked by their "kind".
+            contract, convert = contract_for(logical[tp.topic], record.value, default)
             try:
                 batch.decoded.append((record, to_rows(contract, convert, record)))
             except BadRecord as exc:

@@ -14,6 +14,7 @@ from services.ingress import (
     event_types,
     messages,
 )
+from services.ingress.inbound import api as inbound_api
 from services.ingress.state import Ingress
 from shared.health import health_router
 from shared.http_errors import error_response
@@ -49,6 +50,8 @@ def create_app(hub: Ingress) -> FastAPI:
     async def limit_body(request: Request, call_next: Endpoint) -> Response:
         declared = request.headers.get("content-length", "")
         limit = BATCH_BODY_LIMIT if request.url.path.endswith("/batch") else body_limit
+        if inbound_api.is_receiving(request.url.path):
+            limit = hub.settings.max_body
         if declared.isdigit() and int(declared) > limit:
             return error_response(413, "payload_too_large", f"request body over {limit} bytes")
         return await call_next(request)
@@ -62,4 +65,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(endpoint_secrets.router)
     app.include_router(event_types.router)
     app.include_router(messages.router)
+    inbound_api.install(app, hub)
     return app

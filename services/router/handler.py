@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.router.deliveries import Outgoing, deliveries
+from services.router.inbound.planner import InboundPlanner
 from services.router.matching import ConfigReader, targets
 from services.router.verdicts import verdict_reply
 from services.router.window import ACCEPTED, Verdict, Window
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord, KafkaUnavailable
+from shared.inbound import record_kind
 from shared.kafka_io import dead_letter
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class Router:
         replies_topic: str = "",
         barrier_timeout: float = 10.0,
         retry_delay: float = 1.0,
+        inbound: InboundPlanner | None = None,
     ) -> None:
         self.config = config
         self.barrier = barrier
@@ -78,6 +81,7 @@ class Router:
         self.replies_topic = replies_topic
         self.barrier_timeout = barrier_timeout
         self.retry_delay = retry_delay
+        self.inbound = inbound
 
     async def handle(self, record: Incoming) -> int:
         """Route one event record and wait until durable; return the deliveries produced.
@@ -94,6 +98,9 @@ class Router:
         deliveries (or a dead letter per endpoint whose transform failed on it, or one for the
         whole event when it is bad) and the verdict its publisher waits for."""
         try:
+            if self.inbound is not None and record_kind(record.value) is not None:
+                # Inbound requests share the events topic; their records carry a "kind".
+                return await self.inbound.plan(record.value, self.wait_for_config)
             event = decode(Contract.EVENT, record.value)
             verdict, outgoing = self._judge(event, record)
         except Exception as exc:  # BadRecord, or a bug: record it rather than lose the event

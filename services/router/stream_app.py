@@ -45,10 +45,12 @@ import faust
 from services.router.config_gate import ConfigGate
 from services.router.faust_io import FaustOutbox, IdempotentProducer, add_health_pages, raw_topic
 from services.router.handler import Incoming, Router
+from services.router.inbound.planner import InboundPlanner
 from services.router.inflight import InOrderAcks
 from services.router.window import Window
 from shared.settings import Settings
 from shared.topics import MAX_RECORD_BYTES, Topic, physical
+from shared.user_topics import UserTopics
 
 log = logging.getLogger(__name__)
 # Events routed while earlier ones still wait for Kafka's acks; bounds memory and redelivery.
@@ -99,6 +101,13 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         dead_topic=physical(settings.topic_prefix, Topic.DEAD),
         window=window,
         replies_topic=physical(settings.topic_prefix, Topic.REPLIES),
+        inbound=InboundPlanner(
+            gate.view,
+            UserTopics(settings.bootstrap, settings.partitions),
+            events_topic=physical(settings.topic_prefix, Topic.EVENTS),
+            deliveries_topic=physical(settings.topic_prefix, Topic.DELIVERIES),
+            attempts_topic=physical(settings.topic_prefix, Topic.ATTEMPTS),
+        ),
     )
     events = raw_topic(app, physical(settings.topic_prefix, Topic.EVENTS))
 

@@ -1,0 +1,88 @@
+"""The received log's internal API, which the ingress forwards ``/v1/inbound`` reads to.
+
+``?status=`` is ``accepted``, ``rejected`` or ``ignored``; ``after``/``before`` bound the time a
+request was received (both exclusive). Lists are newest first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy import Engine
+
+from services.audit import inbound_queries
+from services.audit.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from services.audit.rows import epoch_ms
+from shared.errors import NotFound, Unprocessable
+from shared.json_response import OrjsonResponse
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Status = Literal["accepted", "rejected", "ignored"]
+TIME_KEY = (int, str)
+
+
+def _answer(page: Page) -> OrjsonResponse:
+    return OrjsonResponse({"data": page.data, "next_cursor": encode_cursor(page.next_key)})
+
+
+def _moment(name: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return epoch_ms(text)
+    except ValueError as exc:
+        raise Unprocessable(f"{name} must be an ISO 8601 timestamp", {name: text}) from exc
+
+
+def inbound_routes(db: Engine) -> APIRouter:
+    """``/v1/inbound`` routes over ``db``; each query runs in a worker thread."""
+    router = APIRouter(prefix="/v1/inbound", tags=["received log"])
+
+    @router.get("")
+    async def received(
+        source_id: str | None = None,
+        status: Status | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> OrjsonResponse:
+        """Received requests with their routes' outcomes, newest first."""
+        since, until = _moment("after", after), _moment("before", before)
+        page = await asyncio.to_thread(
+            inbound_queries.list_inbound,
+            db,
+            source_id=source_id,
+            status=status,
+            since_ms=since,
+            until_ms=until,
+            limit=limit,
+            cursor=decode_cursor(cursor, TIME_KEY),
+        )
+        return _answer(page)
+
+    @router.get("/{inbound_id}")
+    async def one(inbound_id: str) -> OrjsonResponse:
+        """One received request, or 404."""
+        found = await asyncio.to_thread(inbound_queries.get_inbound, db, inbound_id)
+        if found is None:
+            raise NotFound("inbound request not found", {"inbound": inbound_id})
+        return OrjsonResponse(found)
+
+    @router.get("/{inbound_id}/attempts")
+    async def attempts(
+        inbound_id: str, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> OrjsonResponse:
+        """The HTTP forwarding attempts of one received request, newest first."""
+        page = await asyncio.to_thread(
+            inbound_queries.list_route_attempts,
+            db,
+            inbound_id,
+            limit=limit,
+            cursor=decode_cursor(cursor, TIME_KEY),
+        )
+        return _answer(page)
+
+    return router

@@ -1,0 +1,151 @@
+"""Received-log queries; every function blocks on the database.
+
+Lists are newest first by ``(ts_ms, id)``. Each request comes with its routes: what the router
+recorded for each, and for an http route the outcome of its latest forwarding attempt
+(``succeeded``; ``pending`` while a retry is due or before the first try; ``failed``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, select
+
+from services.audit.inbound_schema import (
+    inbound_requests,
+    inbound_route_runs,
+    inbound_routings,
+    route_attempts,
+)
+from services.audit.paging import Key, Page, cut, newest_first
+
+Object = dict[str, Any]
+ATTEMPT_OUTCOMES = {
+    "succeeded": "succeeded",
+    "retrying": "pending",
+    "failed": "failed",
+    "exhausted": "failed",
+}
+
+
+def _request_object(row: Mapping[Any, Any]) -> Object:
+    return {
+        "id": row["id"],
+        "source_id": row["source_id"],
+        "received_at": row["received_at"],
+        "method": row["method"],
+        "path": row["path"],
+        "query": row["query"],
+        "headers": orjson.loads(row["headers"]),
+        "body": row["body"],
+        "body_encoding": row["body_encoding"],
+        "verification": orjson.loads(row["verification"]),
+        "status": row["status"],
+        "resubmission_of": row["resubmission_of"],
+        "routed_at": None,
+        "routes": [],
+    }
+
+
+def _with_routes(conn: Connection, requests: list[Object]) -> list[Object]:
+    """Fill in ``routed_at`` and ``routes`` of each request, in three queries for the page."""
+    ids = [request["id"] for request in requests]
+    if not ids:
+        return requests
+    routed = {
+        row["inbound_id"]: row["routed_at"]
+        for row in conn.execute(
+            select(inbound_routings).where(inbound_routings.c.inbound_id.in_(ids))
+        ).mappings()
+    }
+    latest: dict[tuple[str, str], tuple[int, int, str]] = {}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    attempts = select(route_attempts).where(route_attempts.c.inbound_id.in_(ids))
+    for row in conn.execute(attempts).mappings():
+        key = (row["inbound_id"], row["route_id"])
+        counts[key] += 1
+        mark = (row["attempt"], row["ts_ms"], row["outcome"])
+        latest[key] = max(latest.get(key, mark), mark)
+    runs: dict[str, list[Object]] = defaultdict(list)
+    query = select(inbound_route_runs).where(inbound_route_runs.c.inbound_id.in_(ids))
+    for row in conn.execute(query.order_by(inbound_route_runs.c.position)).mappings():
+        key = (row["inbound_id"], row["route_id"])
+        outcome = row["outcome"]
+        if key in latest:
+            outcome = ATTEMPT_OUTCOMES[latest[key][2]]
+        runs[row["inbound_id"]].append(
+            {
+                "route_id": row["route_id"],
+                "destination": row["destination"],
+                "outcome": outcome,
+                "attempts": counts.get(key, 0),
+                "detail": orjson.loads(row["detail"]),
+            }
+        )
+    for request in requests:
+        request["routed_at"] = routed.get(request["id"])
+        request["routes"] = runs.get(request["id"], [])
+    return requests
+
+
+def list_inbound(
+    engine: Engine,
+    *,
+    source_id: str | None = None,
+    status: str | None = None,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    limit: int,
+    cursor: Key | None = None,
+) -> Page:
+    """Received requests, optionally of one source and status, within exclusive time bounds."""
+    table = inbound_requests
+    query = select(table)
+    if source_id is not None:
+        query = query.where(table.c.source_id == source_id)
+    if status is not None:
+        query = query.where(table.c.status == status)
+    if since_ms is not None:
+        query = query.where(table.c.ts_ms > since_ms)
+    if until_ms is not None:
+        query = query.where(table.c.ts_ms < until_ms)
+    with engine.connect() as conn:
+        found = conn.execute(newest_first(query, (table.c.ts_ms, table.c.id), limit, cursor))
+        rows = found.mappings().all()
+        objects = _with_routes(conn, [_request_object(row) for row in rows[:limit]])
+    more = len(rows) > limit  # newest_first fetched one row beyond the page to tell
+    return Page(objects, (rows[limit - 1]["ts_ms"], rows[limit - 1]["id"]) if more else None)
+
+
+def get_inbound(engine: Engine, inbound_id: str) -> Object | None:
+    """One received request with its routes, or None."""
+    with engine.connect() as conn:
+        query = select(inbound_requests).where(inbound_requests.c.id == inbound_id)
+        row = conn.execute(query).mappings().first()
+        return None if row is None else _with_routes(conn, [_request_object(row)])[0]
+
+
+def _attempt_object(row: Mapping[Any, Any]) -> Object:
+    return {
+        **{key: row[key] for key in ("id", "delivery_id", "inbound_id", "source_id")},
+        **{key: row[key] for key in ("route_id", "attempt", "timestamp", "duration_ms")},
+        "request": orjson.loads(row["request"]),
+        "response": None if row["response"] is None else orjson.loads(row["response"]),
+        "error": row["error"],
+        "outcome": row["outcome"],
+    }
+
+
+def list_route_attempts(
+    engine: Engine, inbound_id: str, *, limit: int, cursor: Key | None = None
+) -> Page:
+    """HTTP forwarding attempts of one received request, newest first."""
+    table = route_attempts
+    query = select(table).where(table.c.inbound_id == inbound_id)
+    with engine.connect() as conn:
+        rows = conn.execute(newest_first(query, (table.c.ts_ms, table.c.id), limit, cursor))
+        found = rows.mappings().all()
+    return cut([_attempt_object(r) for r in found], [(r["ts_ms"], r["id"]) for r in found], limit)

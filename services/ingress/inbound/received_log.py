@@ -1,0 +1,97 @@
+"""``/v1/inbound``: the received log (served by audit) and resubmitting a stored request.
+
+A resubmission is a new inbound record, with its own ``in_`` id and ``resubmission_of`` naming
+the original; it carries the original's method, path, query, headers, body and verification,
+is routed against the routes as they are now, and is not verified again. It appears in the
+received log as its own entry, so each run's route outcomes stay apart. Only requests whose
+routes ran (accepted, not a handshake) can be resubmitted: a rejected request was never
+proven to come from its source.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+
+from services.ingress import audit_proxy
+from services.ingress.auth import authorized
+from services.ingress.inbound.records import inbound_record, publish_inbound
+from services.ingress.state import Hub, Ingress
+from shared.errors import ApiError, Conflict, NotFound
+from shared.inbound import decode_body
+from shared.json_response import OrjsonResponse
+
+router = APIRouter(prefix="/v1/inbound", tags=["received log"], dependencies=[Depends(authorized)])
+
+
+@router.get("", summary="The received log (?source_id=&status=&after=&before=)")
+async def list_inbound(request: Request, hub: Hub) -> Response:
+    return await audit_proxy.forward(hub, request, "/v1/inbound")
+
+
+@router.get("/{inbound_id}", summary="One received request and its routes' outcomes")
+async def get_inbound(inbound_id: str, request: Request, hub: Hub) -> Response:
+    return await audit_proxy.forward(hub, request, f"/v1/inbound/{inbound_id}")
+
+
+@router.get("/{inbound_id}/attempts", summary="HTTP forwarding attempts of a received request")
+async def inbound_attempts(inbound_id: str, request: Request, hub: Hub) -> Response:
+    return await audit_proxy.forward(hub, request, f"/v1/inbound/{inbound_id}/attempts")
+
+
+async def _stored(hub: Ingress, inbound_id: str) -> dict[str, Any]:
+    """The stored request from audit; raise :class:`NotFound` or :class:`AuditUnavailable`."""
+    try:
+        answer = await hub.audit.get(
+            f"/v1/inbound/{inbound_id}",
+            headers={"authorization": f"Bearer {hub.settings.admin_token}"},
+        )
+    except httpx.HTTPError as exc:
+        raise AuditUnavailable("the audit service is not reachable") from exc
+    if answer.status_code == 404:
+        raise NotFound(f"inbound request {inbound_id!r} not found", {"inbound": inbound_id})
+    if answer.status_code != 200:
+        raise AuditUnavailable(f"audit answered {answer.status_code}")
+    stored: dict[str, Any] = orjson.loads(answer.content)
+    return stored
+
+
+class AuditUnavailable(ApiError):
+    """Audit could not tell what was received: nothing was resubmitted."""
+
+    status, code = 503, "audit_unavailable"
+
+
+@router.post("/{inbound_id}/resubmit", status_code=202, summary="Run the routes again")
+async def resubmit(inbound_id: str, hub: Hub) -> OrjsonResponse:
+    """Route the stored request again: ``202 {id, resubmission_of}`` once durable in Kafka.
+
+    404 when unknown, 409 when its routes never ran (rejected, ignored, a handshake).
+    """
+    stored = await _stored(hub, inbound_id)
+    handshake = stored["verification"].get("result") == "challenge"
+    if stored["status"] != "accepted" or handshake:
+        raise Conflict(
+            "only accepted requests whose routes ran can be resubmitted",
+            {"status": stored["status"], "verification": stored["verification"]},
+        )
+    offset = await hub.config.fresh()
+    record = inbound_record(
+        stored["source_id"],
+        stored["method"],
+        stored["path"],
+        stored["query"],
+        stored["headers"],
+        decode_body(stored["body"], stored["body_encoding"]),
+        verification=stored["verification"],
+        status="accepted",
+        route=True,
+        config_offset=offset,
+        resubmission_of=stored["id"],
+    )
+    await publish_inbound(hub, record)
+    body = {"id": record["id"], "resubmission_of": stored["id"]}
+    return OrjsonResponse(body, status_code=202)

@@ -1,0 +1,135 @@
+"""``/v1/routes``: what happens to an accepted inbound request.
+
+A route's destination is checked when written: an http URL like an endpoint's (private
+addresses refused unless allowed), an app by id or uid (stored as its id), and a kafka topic is
+created when missing (``HOOKBUS_PARTITIONS`` partitions) so consumers can subscribe before the
+first request arrives. hookbus's own topics (``HOOKBUS_TOPIC_PREFIX``...) are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from services.ingress.auth import authorized
+from services.ingress.inbound.models import RouteIn, RoutePatch
+from services.ingress.inbound.state import Inbound, InboundDep
+from services.ingress.paging import page
+from services.ingress.state import Cursor, Hub, Ingress, Limit
+from shared import clock
+from shared.destinations import check_destination
+from shared.errors import NotFound, Unprocessable
+from shared.ids import new_id
+from shared.json_response import OrjsonResponse
+
+router = APIRouter(prefix="/v1/routes", tags=["routes"], dependencies=[Depends(authorized)])
+Object = dict[str, Any]
+DEFAULT_TIMEOUT_MS = 15000
+
+
+def _refuse(path: str, message: str) -> Unprocessable:
+    return Unprocessable(f"{path}: {message}", [{"path": path, "msg": message}])
+
+
+async def find_route(hub: Ingress, ref: str) -> Object:
+    """The route ``ref``, seen after every earlier write; raise :class:`NotFound`."""
+    await hub.config.fresh()
+    found = hub.config.view.get("route", ref)
+    if found is None:
+        raise NotFound(f"route {ref!r} not found", {"route": ref})
+    return found
+
+
+async def _destination(hub: Ingress, inbound: Inbound, given: Object) -> Object:
+    """The destination as stored, after checking what it points at."""
+    if given["type"] == "http":
+        await check_destination(given["url"], hub.settings.allow_private_destinations)
+        return {
+            "type": "http",
+            "url": given["url"],
+            "headers": given.get("headers") or {},
+            "timeout_ms": given.get("timeout_ms") or DEFAULT_TIMEOUT_MS,
+        }
+    if given["type"] == "kafka":
+        prefix = hub.settings.topic_prefix
+        if prefix and given["topic"].startswith(prefix):
+            raise _refuse("destination.topic", f"topics starting with {prefix!r} are hookbus's own")
+        await inbound.topics.ensure(given["topic"])
+        return {"type": "kafka", "topic": given["topic"], "key": given.get("key")}
+    app = hub.config.view.lookup("app", given["app_id"])
+    if app is None:
+        raise _refuse("destination.app_id", f"no app {given['app_id']!r}")
+    return {"type": "app", "app_id": app["id"], "event_type": given["event_type"]}
+
+
+def _check_source(hub: Ingress, source_id: str | None) -> None:
+    if source_id is not None and hub.config.view.get("source", source_id) is None:
+        raise _refuse("source_id", f"no source {source_id!r}")
+
+
+def _path(path: str | None) -> str | None:
+    # The path after the source never starts with "/": "/git/*" means "git/*".
+    return None if path is None else path.lstrip("/")
+
+
+@router.post("", status_code=201, summary="Create a route")
+async def create_route(body: RouteIn, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
+    """Create a route; 422 for an unknown source or app, or a refused destination."""
+    await hub.config.fresh()
+    _check_source(hub, body.source_id)
+    now = clock.iso()
+    route = {
+        "id": new_id("rt"),
+        "name": body.name,
+        "source_id": body.source_id,
+        "path": _path(body.path),
+        "matches": body.matches,
+        "priority": body.priority or 0,
+        "destination": await _destination(hub, inbound, body.destination.model_dump()),
+        "created_at": now,
+        "updated_at": now,
+    }
+    await hub.config.put("route", route)
+    return OrjsonResponse(route, status_code=201)
+
+
+@router.get("", summary="List routes (?source_id=)")
+async def list_routes(
+    hub: Hub, limit: Limit = 50, cursor: Cursor = None, source_id: str | None = None
+) -> OrjsonResponse:
+    await hub.config.fresh()
+    routes = [
+        r for r in hub.config.view.all("route") if source_id is None or r["source_id"] == source_id
+    ]
+    return OrjsonResponse(page(routes, limit, cursor))
+
+
+@router.get("/{rt}", summary="Get a route")
+async def get_route(rt: str, hub: Hub) -> OrjsonResponse:
+    return OrjsonResponse(await find_route(hub, rt))
+
+
+@router.patch("/{rt}", summary="Update a route; applies to the next request")
+async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
+    current = await find_route(hub, rt)
+    changes = body.model_dump(exclude_unset=True, exclude={"destination"})
+    for required in ("name", "priority"):
+        if changes.get(required, "") is None:
+            del changes[required]
+    if "source_id" in changes:
+        _check_source(hub, changes["source_id"])
+    if "path" in changes:
+        changes["path"] = _path(changes["path"])
+    if body.destination is not None:
+        changes["destination"] = await _destination(hub, inbound, body.destination.model_dump())
+    updated = {**current, **changes, "updated_at": clock.iso()}
+    await hub.config.put("route", updated)
+    return OrjsonResponse(updated)
+
+
+@router.delete("/{rt}", status_code=204, summary="Delete a route")
+async def delete_route(rt: str, hub: Hub) -> Response:
+    current = await find_route(hub, rt)
+    await hub.config.delete("route", current["id"])
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Routing inbound requests: which routes match, and what each destination receives."""

@@ -1,0 +1,133 @@
+"""What each route destination receives, as records to produce. Pure: no Kafka.
+
+- ``kafka``: the inbound record itself (contracts/inbound.v1) with ``route_id`` set, on the
+  route's topic, keyed by ``key`` (a JSONPath into the document, or a literal; by default, or
+  when the JSONPath finds nothing, the source id).
+- ``app``: an outbound event (contracts/event.v1) of the route's ``event_type`` to its app, so it
+  fans out to that app's endpoints. Its id is ``<inbound id>.<route id>``, the same when the
+  router routes a request again after a crash, so the message is not sent twice under two ids.
+  Its payload is the document when that is an object (a JSON object, or a form), else
+  ``{"body": <text or base64>, "body_encoding": ...}``.
+- ``http``: a route delivery (contracts/route_delivery.v1) on the deliveries topic, keyed by
+  route id, for the dispatcher to forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import orjson
+
+from shared import clock
+from shared.ids import new_id
+from shared.inbound import NO_DOCUMENT, compile_path
+
+Object = dict[str, Any]
+
+
+class Produced(NamedTuple):
+    """One destination's record, and the route's entry in the inbound routing record."""
+
+    topic: str
+    key: str
+    record: Object
+    outcome: Object
+
+
+def kafka_key(destination: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any) -> str:
+    """The record key of a kafka route's record."""
+    key = destination.get("key")
+    if not key:
+        return str(inbound["source_id"])
+    if not key.startswith("$"):
+        return str(key)
+    if doc is NO_DOCUMENT:
+        return str(inbound["source_id"])
+    try:
+        found = [match.value for match in compile_path(key).find(doc)]
+    except Exception:  # a key must never break routing
+        found = []
+    if not found or found[0] is None:
+        return str(inbound["source_id"])
+    value = found[0]
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def to_kafka(route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any) -> Produced:
+    """The inbound record on the route's own topic."""
+    destination = route["destination"]
+    key = kafka_key(destination, inbound, doc)
+    record = {**inbound, "route_id": route["id"]}
+    outcome = _entry(route, "succeeded", {"topic": destination["topic"], "key": key})
+    return Produced(destination["topic"], key, record, outcome)
+
+
+def payload(inbound: Mapping[str, Any], doc: Any) -> Object:
+    """The outbound message payload made of an inbound request."""
+    if isinstance(doc, dict):
+        return doc
+    return {"body": inbound["body"], "body_encoding": inbound["body_encoding"]}
+
+
+def to_app(
+    route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any, events_topic: str
+) -> Produced:
+    """An outbound event to the route's app, with the inbound request's config offset."""
+    destination = route["destination"]
+    message_id = f"{inbound['id']}.{route['id']}"
+    event = {
+        "v": 1,
+        "id": message_id,
+        "app_id": destination["app_id"],
+        "event_type": destination["event_type"],
+        "payload": payload(inbound, doc),
+        "channels": [],
+        "timestamp": clock.iso(),
+        "config_offset": inbound.get("config_offset", 0),
+    }
+    detail = {
+        "app_id": destination["app_id"],
+        "message_id": message_id,
+        "event_type": destination["event_type"],
+    }
+    return Produced(events_topic, destination["app_id"], event, _entry(route, "succeeded", detail))
+
+
+def to_http(
+    route: Mapping[str, Any], inbound: Mapping[str, Any], deliveries_topic: str
+) -> Produced:
+    """A route delivery for the dispatcher: the request as received, first attempt."""
+    delivery = {
+        "v": 1,
+        "kind": "route",
+        "id": new_id("dlv"),
+        "inbound_id": inbound["id"],
+        "source_id": inbound["source_id"],
+        "route_id": route["id"],
+        "request": {
+            name: inbound[name]
+            for name in ("method", "path", "query", "headers", "body", "body_encoding")
+        },
+        "attempt": 1,
+        "created_at": clock.iso(),
+        "due_at": None,
+        "config_offset": inbound.get("config_offset", 0),
+    }
+    entry = _entry(route, "pending", {"delivery_id": delivery["id"]})
+    return Produced(deliveries_topic, route["id"], delivery, entry)
+
+
+def failed(route: Mapping[str, Any], error: str) -> Object:
+    """The routing entry of a route that could not run."""
+    return _entry(route, "failed", {"error": error})
+
+
+def _entry(route: Mapping[str, Any], outcome: str, detail: Object) -> Object:
+    destination = route["destination"]["type"]
+    return {
+        "route_id": route["id"],
+        "destination": destination,
+        "outcome": outcome,
+        "detail": detail,
+    }

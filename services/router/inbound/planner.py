@@ -1,0 +1,145 @@
+"""Routing one inbound record: decode → wait for config → match routes → one record per route,
+then the routing record (contracts/inbound_routed.v1) that tells audit what ran.
+
+Only records with ``route`` true (accepted, not a handshake) are routed; the others were logged
+by audit from the events topic and cause nothing here. The caller produces the records and
+commits the inbound record once all are acknowledged, so a route's ``succeeded`` (kafka, app)
+holds once the routing record is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
+
+from services.router.deliveries import MAX_VALUE_BYTES, Outgoing
+from services.router.inbound import destinations
+from services.router.inbound.destinations import Produced
+from services.router.inbound.route_matching import matching_routes
+from shared import clock
+from shared.contracts import Contract, decode, encode
+from shared.errors import BadRecord, KafkaUnavailable
+from shared.inbound import decode_body, document
+
+log = logging.getLogger(__name__)
+Object = dict[str, Any]
+WaitForConfig = Callable[[int, str], Awaitable[None]]
+# A kafka route whose topic cannot be created after this many tries is recorded failed, so a
+# refused topic never blocks the events partition it shares with outbound messages.
+TOPIC_TRIES = 3
+CONTRACTS = {"http": Contract.ROUTE_DELIVERY, "kafka": Contract.INBOUND, "app": Contract.EVENT}
+
+
+class InboundConfig(Protocol):
+    """The part of the config view inbound routing reads."""
+
+    def get(self, kind: str, ident: str) -> Object | None: ...
+
+    def all(self, kind: str) -> Iterable[Object]: ...
+
+
+class TopicMaker(Protocol):
+    """Makes sure a user topic exists before a kafka route writes to it."""
+
+    async def ensure(self, topic: str) -> None:
+        """Return once ``topic`` exists; raise when it cannot be created."""
+
+
+class InboundPlanner:
+    """Turns an inbound record into destination records plus one routing record."""
+
+    def __init__(
+        self,
+        config: InboundConfig,
+        topics: TopicMaker,
+        *,
+        events_topic: str,
+        deliveries_topic: str,
+        attempts_topic: str,
+        retry_delay: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.topics = topics
+        self.events_topic = events_topic
+        self.deliveries_topic = deliveries_topic
+        self.attempts_topic = attempts_topic
+        self.retry_delay = retry_delay
+
+    async def plan(self, raw: bytes | None, wait_for_config: WaitForConfig) -> list[Outgoing]:
+        """The records one inbound record causes; raise :class:`BadRecord` when it is bad.
+
+        Blocks until the config view has read the record's ``config_offset``, and on creating
+        a kafka route's topic the first time this process writes to it.
+        """
+        inbound = decode(Contract.INBOUND, raw)
+        if not inbound["route"] or inbound["status"] != "accepted":
+            return []
+        await wait_for_config(inbound.get("config_offset", 0), inbound["id"])
+        try:
+            body = decode_body(inbound["body"], inbound["body_encoding"])
+        except ValueError as exc:
+            raise BadRecord(f"inbound: {exc}", raw) from exc
+        doc = document(body, inbound["headers"].get("content-type"))
+        routes = matching_routes(self.config, inbound["source_id"], inbound["path"], doc)
+        outgoing: list[Outgoing] = []
+        entries: list[Object] = []
+        for route in routes:
+            produced = await self._produce(route, inbound, doc)
+            if isinstance(produced, Produced):
+                outgoing.append(self._encoded(produced, route))
+                entries.append(produced.outcome)
+            else:
+                entries.append(produced)
+        outgoing.append(self._routed(inbound, entries))
+        log.info(
+            "inbound request routed",
+            extra={"inbound_id": inbound["id"], "routes": [e["route_id"] for e in entries]},
+        )
+        return outgoing
+
+    async def _produce(self, route: Object, inbound: Object, doc: Any) -> Produced | Object:
+        """The route's record, or its ``failed`` routing entry when it cannot run."""
+        destination = route["destination"]
+        if destination["type"] == "http":
+            return destinations.to_http(route, inbound, self.deliveries_topic)
+        if destination["type"] == "app":
+            if self.config.get("app", destination["app_id"]) is None:
+                return destinations.failed(route, f"app {destination['app_id']} does not exist")
+            return destinations.to_app(route, inbound, doc, self.events_topic)
+        error = await self._topic_ready(destination["topic"])
+        if error is not None:
+            return destinations.failed(route, error)
+        return destinations.to_kafka(route, inbound, doc)
+
+    async def _topic_ready(self, topic: str) -> str | None:
+        """None once ``topic`` exists; after a few failed tries, why it could not be made."""
+        for attempt in range(TOPIC_TRIES):
+            try:
+                await self.topics.ensure(topic)
+                return None
+            except KafkaUnavailable as exc:
+                log.warning("user topic not ready", extra={"topic": topic, "error": str(exc)})
+                if attempt == TOPIC_TRIES - 1:
+                    return str(exc)
+                await asyncio.sleep(self.retry_delay)
+        return None  # pragma: no cover - the loop always returns
+
+    def _encoded(self, produced: Produced, route: Object) -> Outgoing:
+        value = encode(CONTRACTS[route["destination"]["type"]], produced.record)
+        if len(value) > MAX_VALUE_BYTES:
+            raise BadRecord(f"route {route['id']}: record of {len(value)} bytes is too large")
+        return Outgoing(produced.topic, produced.key.encode(), value)
+
+    def _routed(self, inbound: Object, entries: list[Object]) -> Outgoing:
+        record = {
+            "v": 1,
+            "kind": "inbound_routed",
+            "inbound_id": inbound["id"],
+            "source_id": inbound["source_id"],
+            "routed_at": clock.iso(),
+            "routes": entries,
+        }
+        value = encode(Contract.INBOUND_ROUTED, record)
+        return Outgoing(self.attempts_topic, inbound["source_id"].encode(), value)

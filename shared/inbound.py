@@ -1,0 +1,139 @@
+"""What the ingress, router and audit share about received (inbound) requests.
+
+- The body travels byte for byte: as text when it is valid UTF-8, else base64.
+- Sources' ``match`` and routes' ``matches`` test JSONPath → value on the body's *document*:
+  the parsed JSON body, or for a form-encoded body the form as an object (a field sent once is a
+  string, a repeated one a list of strings). A body that parses as neither has no document, and
+  no JSONPath predicate holds on it.
+- Records with a ``kind`` share the events and attempts topics with kind-less outbound records.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+import orjson
+from jsonpath_ng.jsonpath import JSONPath
+from jsonpath_ng.parser import parse
+
+UTF8, BASE64 = "utf8", "base64"
+FORM = "application/x-www-form-urlencoded"
+
+
+class _Nothing:
+    """The document of a body that is neither JSON nor a form."""
+
+    def __repr__(self) -> str:
+        return "NO_DOCUMENT"
+
+
+NO_DOCUMENT: Final = _Nothing()
+
+
+def encode_body(body: bytes) -> tuple[str, str]:
+    """``(text, encoding)``: the body as UTF-8 text when it is valid UTF-8, else base64."""
+    try:
+        return body.decode("utf-8"), UTF8
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode(), BASE64
+
+
+def decode_body(text: str, encoding: str) -> bytes:
+    """The body bytes back from :func:`encode_body`'s output; raise ``ValueError`` if garbled."""
+    if encoding == BASE64:
+        try:
+            return base64.b64decode(text, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"body is not base64: {exc}") from exc
+    return text.encode("utf-8", "surrogatepass")
+
+
+def media_type(content_type: str | None) -> str:
+    """``application/json; charset=utf-8`` → ``application/json``."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def document(body: bytes, content_type: str | None) -> Any:
+    """What JSONPath predicates see: the form as an object, the JSON value, or NO_DOCUMENT.
+
+    A form body is one sent as ``application/x-www-form-urlencoded``; any other content type
+    (including none or ``text/plain``, as some providers send JSON) is tried as JSON.
+    """
+    if media_type(content_type) == FORM:
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            return NO_DOCUMENT
+        form: dict[str, Any] = {}
+        for name, value in pairs:
+            held = form.get(name)
+            if held is None:
+                form[name] = value
+            elif isinstance(held, list):
+                held.append(value)
+            else:
+                form[name] = [held, value]
+        return form
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return NO_DOCUMENT
+
+
+@lru_cache(maxsize=4096)
+def compile_path(expression: str) -> JSONPath:
+    """The compiled JSONPath ``expression`` (must start with ``$``); raise ``ValueError``."""
+    if not expression.startswith("$"):
+        raise ValueError(f"JSONPath must start with $: {expression!r}")
+    try:
+        return parse(expression)
+    except Exception as exc:  # besides JSONPathError, the parser raises plain Exceptions
+        raise ValueError(f"not a JSONPath expression: {expression!r} ({exc})") from exc
+
+
+def holds(expression: str, expected: Any, doc: Any) -> bool:
+    """True when some value the JSONPath finds in ``doc`` equals ``expected`` (JSON equality).
+
+    Never raises: a malformed expression (refused when the configuration was written) or a
+    missing document holds nothing.
+    """
+    if doc is NO_DOCUMENT:
+        return False
+    try:
+        found = compile_path(expression).find(doc)
+    except Exception:  # a predicate must never break routing
+        return False
+    return any(_same(match.value, expected) for match in found)
+
+
+def all_hold(matches: Mapping[str, Any] | None, doc: Any) -> bool:
+    """True when every ``JSONPath → value`` of ``matches`` holds; empty or None always holds."""
+    return all(holds(path, value, doc) for path, value in (matches or {}).items())
+
+
+def _same(found: Any, expected: Any) -> bool:
+    # JSON equality: true is not 1, and 1 equals 1.0.
+    if isinstance(found, bool) or isinstance(expected, bool):
+        return type(found) is type(expected) and found == expected
+    return bool(found == expected)
+
+
+def record_kind(raw: bytes | None) -> str | None:
+    """The top-level ``kind`` of a JSON record, or None (outbound records have none).
+
+    Cheap for the kind-less records of the hot path: only a value mentioning ``"kind"`` is
+    parsed; one that is not JSON is left to its default contract to refuse.
+    """
+    if raw is None or b'"kind"' not in raw:
+        return None
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    kind = record.get("kind") if isinstance(record, dict) else None
+    return kind if isinstance(kind, str) else None
