@@ -64,6 +64,8 @@ class Settings:
     max_payload_bytes: int = 1024 * 1024
     delivery_concurrency: int = 200
     secret_grace: float = 86400.0
+    disable_after: float = 5 * 86400.0
+    retry_after_max: float = 3600.0
     log_level: str = "INFO"
     instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
 
@@ -113,6 +115,8 @@ class Settings:
             max_payload_bytes=integer("MAX_PAYLOAD_BYTES", base.max_payload_bytes),
             delivery_concurrency=integer("DELIVERY_CONCURRENCY", base.delivery_concurrency),
             secret_grace=parse_duration(get("SECRET_GRACE") or "24h"),
+            disable_after=parse_duration(get("DISABLE_AFTER") or "5d"),
+            retry_after_max=parse_duration(get("RETRY_AFTER_MAX") or "1h"),
             log_level=(get("LOG_LEVEL") or base.log_level).upper(),
             instance_id=get("INSTANCE_ID") or base.instance_id,
         )

@@ -1,16 +1,26 @@
-"""Per-endpoint lanes: many records in flight at once, bounded globally and per endpoint.
+"""Per-endpoint lanes: many deliveries in flight at once, bounded globally and per endpoint.
 
-Each (partition, endpoint) pair is a lane whose records start in offset order. A lane may have
-up to ``limit_for(endpoint)`` records in flight (1 for ordered endpoints, so they are delivered
-strictly in order), and all lanes together at most ``max_running``. Lanes take turns for free
-slots, so a hanging endpoint holds only its own slots while the others keep flowing.
+Each endpoint is a lane whose records start in the order they were fetched (offset order within
+a partition). A lane runs up to ``limit_for(endpoint)`` records at once (1 for ordered
+endpoints, so they are delivered strictly in order), all lanes together at most
+``max_running``. Lanes take turns for free slots, so a hanging endpoint holds only its own.
+
+A lane can wait without holding a slot or blocking anyone: when ``gate(endpoint)`` answers a
+delay (its rate limit), or when a run returns a delay, asking to be run again later (an ordered
+endpoint's retry: the record goes back to the head of its lane, so later messages of that
+endpoint cannot overtake it). A timer wakes the lane; nothing sleeps inside a run.
+
+A lane that cannot keep up (its oldest queued record has waited over :data:`SLOW_SECONDS`)
+keeps at most ``backlog_for(endpoint)`` records queued; further ones go to ``spill`` (parked on
+a retry tier), so one slow endpoint cannot fill the buffer every endpoint shares.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,17 +28,24 @@ from typing import Any
 from services.dispatcher.offsets import OffsetTracker
 
 log = logging.getLogger(__name__)
-LaneKey = tuple[Hashable, str]
+SLOW_SECONDS = 1.0
+Run = Callable[["Job"], Coroutine[Any, Any, float | None]]
+Spill = Callable[["Job", float], Coroutine[Any, Any, None]]
 
 
-@dataclass
+@dataclass(eq=False)
 class Job:
-    """One fetched record, its partition, and the tracker that learns when it is done."""
+    """One fetched record, its partition, and the tracker that learns when it is done.
+
+    ``state`` is what a run left for its next turn (the delivery of an in-lane retry).
+    """
 
     partition: Hashable
     key: str
     record: Any
     tracker: OffsetTracker
+    state: Any = None
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -36,10 +53,11 @@ class _Lane:
     queue: deque[Job] = field(default_factory=deque)
     running: int = 0
     scheduled: bool = False
+    timer: asyncio.TimerHandle | None = None
 
 
 class LaneScheduler:
-    """Runs ``run(record)`` for submitted jobs within the bounds; marks successes done.
+    """Runs ``run(job)`` for submitted jobs within the bounds; marks finished ones done.
 
     A job whose ``run`` raises is not marked done (it must be redelivered); the first such
     error is kept in :attr:`error` for the owner to act on. Cancelled jobs are not marked done.
@@ -47,16 +65,21 @@ class LaneScheduler:
 
     def __init__(
         self,
-        run: Callable[[Any], Coroutine[Any, Any, None]],
+        run: Run,
         limit_for: Callable[[str], int],
         max_running: int,
+        gate: Callable[[str], float] = lambda _key: 0.0,
+        spill: Spill | None = None,
+        backlog_for: Callable[[str], int | None] = lambda _key: None,
     ) -> None:
-        self._run = run
-        self._limit_for = limit_for
+        self._run, self._limit_for, self._gate = run, limit_for, gate
+        self._spill, self._backlog_for = spill, backlog_for
         self._max_running = max(1, max_running)
-        self._lanes: dict[LaneKey, _Lane] = {}
-        self._turns: deque[LaneKey] = deque()
-        self._tasks: dict[asyncio.Task[None], Job] = {}
+        self._lanes: dict[str, _Lane] = {}
+        self._turns: deque[str] = deque()
+        self._tasks: dict[asyncio.Task[Any], Job] = {}
+        self._spills: dict[asyncio.Task[Any], Job] = {}
+        self._load: Counter[Hashable] = Counter()
         self._queued = 0
         self.error: BaseException | None = None
 
@@ -67,57 +90,106 @@ class LaneScheduler:
 
     @property
     def outstanding(self) -> int:
-        """Jobs submitted and not yet finished (queued or running)."""
-        return self._queued + len(self._tasks)
+        """Jobs submitted and not yet finished (queued, waiting, running or spilling)."""
+        return self._queued + len(self._tasks) + len(self._spills)
+
+    def load(self, partition: Hashable) -> int:
+        """Jobs of ``partition`` submitted and not yet finished."""
+        return self._load[partition]
 
     def submit(self, job: Job) -> None:
-        """Queue ``job`` behind its lane and start whatever the bounds allow. Never blocks."""
-        lane_key = (job.partition, job.key)
-        lane = self._lanes.setdefault(lane_key, _Lane())
+        """Queue ``job`` behind its lane (or spill it) and start what the bounds allow."""
+        lane = self._lanes.setdefault(job.key, _Lane())
+        self._load[job.partition] += 1
+        if self._spill is not None and lane.queue:
+            backlog = self._backlog_for(job.key)
+            waited = time.monotonic() - lane.queue[0].queued_at
+            if backlog is not None and len(lane.queue) >= backlog and waited > SLOW_SECONDS:
+                task = asyncio.create_task(self._spill(job, waited), name=f"spill-{job.key}")
+                self._spills[task] = job
+                task.add_done_callback(self._spilled)
+                return
         lane.queue.append(job)
         self._queued += 1
-        self._schedule(lane_key, lane)
+        self._schedule(job.key, lane)
         self._pump()
 
-    def _schedule(self, lane_key: LaneKey, lane: _Lane) -> None:
-        if lane.queue and not lane.scheduled:
+    def _schedule(self, key: str, lane: _Lane) -> None:
+        if lane.queue and not lane.scheduled and lane.timer is None:
             lane.scheduled = True
-            self._turns.append(lane_key)
+            self._turns.append(key)
 
     def _pump(self) -> None:
         while len(self._tasks) < self._max_running and self._turns:
-            lane_key = self._turns.popleft()
-            lane = self._lanes[lane_key]
+            key = self._turns.popleft()
+            lane = self._lanes[key]
             lane.scheduled = False
-            if not lane.queue or lane.running >= self._limit_for(lane_key[1]):
-                continue  # rescheduled when one of its running jobs finishes
-            self._start(lane, lane.queue.popleft())
-            # Back of the line: one start per turn keeps lanes fair.
-            self._schedule(lane_key, lane)
+            if not lane.queue or lane.timer is not None or lane.running >= self._limit_for(key):
+                continue  # rescheduled when it wakes up or one of its running jobs finishes
+            wait = self._gate(key)
+            if wait > 0:
+                self._sleep(key, lane, wait)
+                continue
+            self._start(key, lane, lane.queue.popleft())
+            self._schedule(key, lane)  # back of the line: one start per turn keeps lanes fair
 
-    def _start(self, lane: _Lane, job: Job) -> None:
+    def _sleep(self, key: str, lane: _Lane, seconds: float) -> None:
+        if lane.timer is not None:
+            lane.timer.cancel()
+        lane.timer = asyncio.get_running_loop().call_later(seconds, self._wake, key)
+
+    def _wake(self, key: str) -> None:
+        lane = self._lanes.get(key)
+        if lane is not None:
+            lane.timer = None
+            self._schedule(key, lane)
+            self._pump()
+
+    def _start(self, key: str, lane: _Lane, job: Job) -> None:
         self._queued -= 1
         lane.running += 1
-        task = asyncio.create_task(self._run(job.record), name=f"deliver-{job.key}")
+        task = asyncio.create_task(self._run(job), name=f"deliver-{key}")
         self._tasks[task] = job
         task.add_done_callback(self._finished)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        job = self._tasks.pop(task)
-        lane_key = (job.partition, job.key)
-        lane = self._lanes[lane_key]
-        lane.running -= 1
-        if not task.cancelled():
-            error = task.exception()
-            if error is None:
-                job.tracker.done(job.record.offset)
-            elif self.error is None:
+    def _settle(self, task: asyncio.Task[Any], job: Job) -> bool:
+        """Mark a finished job done or keep its error; True when it asks to run again."""
+        again = False
+        if task.cancelled():
+            pass
+        elif (error := task.exception()) is not None:
+            if self.error is None:
                 self.error = error
                 log.error("delivery crashed", exc_info=error, extra={"endpoint_id": job.key})
-        self._schedule(lane_key, lane)
-        if not lane.queue and lane.running == 0:
-            del self._lanes[lane_key]
+        elif task.result() is not None:
+            return True
+        else:
+            job.tracker.done(job.record.offset)
+        self._load[job.partition] -= 1
+        if self._load[job.partition] <= 0:
+            del self._load[job.partition]
+        return again
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        job = self._tasks.pop(task)
+        lane = self._lanes[job.key]
+        lane.running -= 1
+        if self._settle(task, job):
+            lane.queue.appendleft(job)
+            self._queued += 1
+            self._sleep(job.key, lane, float(task.result()))
+        self._schedule(job.key, lane)
+        self._forget_if_idle(job.key, lane)
         self._pump()
+
+    def _spilled(self, task: asyncio.Task[Any]) -> None:
+        self._settle(task, self._spills.pop(task))
+
+    def _forget_if_idle(self, key: str, lane: _Lane) -> None:
+        if not lane.queue and lane.running == 0:
+            if lane.timer is not None:
+                lane.timer.cancel()
+            del self._lanes[key]
 
     def drop_queued(self, partitions: Collection[Hashable] | None = None) -> int:
         """Forget jobs not started yet (of ``partitions``, or all); return how many.
@@ -125,13 +197,18 @@ class LaneScheduler:
         They stay uncommitted, so Kafka hands them out again to whoever owns the partition.
         """
         dropped = 0
-        for (partition, _), lane in self._lanes.items():
-            if partitions is None or partition in partitions:
-                dropped += len(lane.queue)
-                lane.queue.clear()
+        for key, lane in list(self._lanes.items()):
+            kept: deque[Job] = deque()
+            for job in lane.queue:
+                if partitions is None or job.partition in partitions:
+                    self._load[job.partition] -= 1
+                else:
+                    kept.append(job)
+            dropped += len(lane.queue) - len(kept)
+            lane.queue = kept
+            self._forget_if_idle(key, lane)
         self._queued -= dropped
-        for lane_key in [k for k, lane in self._lanes.items() if not lane.running]:
-            del self._lanes[lane_key]
+        self._load = +self._load  # drop partitions whose count reached zero
         self._turns = deque(k for k in self._turns if k in self._lanes)
         return dropped
 
@@ -144,7 +221,9 @@ class LaneScheduler:
         (:meth:`drop_queued`) when the partitions are being given up.
         """
         tasks = [
-            t for t, job in self._tasks.items() if partitions is None or job.partition in partitions
+            t
+            for t, job in [*self._tasks.items(), *self._spills.items()]
+            if partitions is None or job.partition in partitions
         ]
         if not tasks:
             return 0
