@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from services.ingress import apps, endpoints, errors, messages
+from services.ingress.recovery import router as recovery_router
 from services.ingress.state import Ingress
 from shared.health import health_router
 from shared.http_errors import error_response
@@ -53,4 +54,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(apps.router)
     app.include_router(endpoints.router)
     app.include_router(messages.router)
+    app.include_router(recovery_router)
     return app

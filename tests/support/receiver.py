@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -16,9 +16,11 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)
 
 
-Responder = Callable[[Received], tuple[int, bytes]]
+# An answer: status and body, and optionally extra headers.
+Responder = Callable[[Received], tuple[int, bytes] | tuple[int, bytes, dict[str, str]]]
 
 
 class Receiver:
@@ -42,8 +44,10 @@ class Receiver:
                 )
                 with receiver._lock:
                     receiver.requests.append(request)
-                status, body = receiver.respond(request)
+                status, body, *extra = receiver.respond(request)
                 self.send_response(status)
+                for name, value in (extra[0] if extra else {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "text/plain")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
