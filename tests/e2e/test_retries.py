@@ -3,8 +3,6 @@ dead letters, and resend / recover through the public API."""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,11 +12,11 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from shared import clock
-from tests.support.receiver import Received, Receiver
+from tests.support.receiver import Receiver
+from tests.support.scripted import Script, attempts_of, of, publish
 from tests.support.stack import Stack, poll
 
 pytestmark = pytest.mark.kafka
-Answer = tuple[int, bytes] | tuple[int, bytes, dict[str, str]]
 SLACK = 0.05  # arrival times are taken by the receiver thread: allow for its scheduling
 
 
@@ -31,49 +29,12 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
 
 
-class Script:
-    """Answers each message's n-th request with the n-th answer (the last one repeats)."""
-
-    def __init__(self, *answers: Answer) -> None:
-        self.answers = list(answers)
-        self.seen: defaultdict[str, int] = defaultdict(int)
-        self.lock = threading.Lock()
-
-    def __call__(self, request: Received) -> Answer:
-        with self.lock:
-            n = self.seen[request.headers["webhook-id"]]
-            self.seen[request.headers["webhook-id"]] += 1
-        return self.answers[min(n, len(self.answers) - 1)]
-
-
 def endpoint(stack: Stack, url: str, **fields: Any) -> tuple[str, dict[str, Any]]:
     api = stack.client
     app = api.post("/v1/apps", json={"name": "retries"}).json()["id"]
     created = api.post(f"/v1/apps/{app}/endpoints", json={"url": url, "ping": False, **fields})
     assert created.status_code == 201, created.text
     return app, created.json()
-
-
-def publish(stack: Stack, app: str, event_type: str = "order.paid") -> str:
-    answer = stack.client.post(
-        f"/v1/apps/{app}/messages", json={"event_type": event_type, "payload": {"n": 1}}
-    )
-    assert answer.status_code == 202, answer.text
-    return str(answer.json()["id"])
-
-
-def attempts_of(stack: Stack, app: str, message: str, count: int) -> list[dict[str, Any]]:
-    """The message's attempts, oldest first, once ``count`` of them are logged."""
-
-    def listed() -> list[dict[str, Any]] | None:
-        found = stack.client.get(f"/v1/apps/{app}/messages/{message}/attempts").json()["data"]
-        return found if len(found) >= count else None
-
-    return sorted(poll(listed, 60), key=lambda a: (a["timestamp"], a["attempt"]))
-
-
-def of(message: str) -> Any:
-    return lambda request: request.headers["webhook-id"] == message
 
 
 def test_a_receiver_failing_twice_gets_the_message_on_the_third_attempt(stack: Stack) -> None:
