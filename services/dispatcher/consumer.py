@@ -1,14 +1,10 @@
-"""The parallel consumer: fetch deliveries, hand them to lanes, commit in order, push back.
+"""The parallel consumer: fetch deliveries and retries, hand them to lanes, commit in order.
 
 Records of a partition finish out of order; each partition's :class:`OffsetTracker` says how far
-the commit may go. Partitions are paused (fetching stops, the group membership holds because the
-loop keeps polling) for three reasons, re-decided on every turn of the loop:
-
-- backpressure: too many records fetched and unfinished in all (every partition pauses), or in
-  one partition (that one pauses), until the lanes catch up. Nothing is ever dropped;
-- a retry tier partition whose head record is not due yet: the partition is rewound to the head
-  and paused until then. After a rebalance the new owner reads from the committed offset and
-  finds the head, and its due time, again.
+the commit may go. Partitions are paused for backpressure or until a retry tier's head record is
+due (see :mod:`services.dispatcher.pauses`); the loop keeps polling meanwhile, so the group
+membership holds. A tier partition is rewound to its head when it waits: after a rebalance the
+new owner reads from the committed offset and finds the head, and its due time, again.
 """
 
 from __future__ import annotations
@@ -24,18 +20,11 @@ from aiokafka.errors import KafkaError
 
 from services.dispatcher.lanes import Job, LaneScheduler
 from services.dispatcher.offsets import OffsetTracker
+from services.dispatcher.pauses import Pauses
 
 log = logging.getLogger(__name__)
 COMMIT_INTERVAL_SECONDS = 0.5
 REVOKE_WAIT_SECONDS = 10.0
-IDLE_POLL_MS = 200
-PAUSED_POLL_MS = 20
-
-
-def _hysteresis(bound: int) -> int:
-    # Resume a quarter below the bound: flapping at the bound would throw away what the
-    # consumer prefetched for the partitions at every pause.
-    return bound - max(1, bound // 4) + 1
 
 
 class ParallelConsumer:
@@ -57,12 +46,9 @@ class ParallelConsumer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._consumer, self._scheduler = consumer, scheduler
-        self._max_buffered = max(1, max_buffered)
-        self._partition_buffered = max(1, partition_buffered or max_buffered)
+        self._pauses = Pauses(max_buffered, partition_buffered or max_buffered)
         self._tiers, self._due_of, self._clock = set(tiers), due_of, clock
         self._trackers: dict[Any, OffsetTracker] = {}
-        self._holds: dict[Any, float] = {}
-        self._full: set[Any] = set()  # partitions paused by backpressure (None: all)
         self._last_commit = time.monotonic()
         self.running = False
 
@@ -84,7 +70,7 @@ class ParallelConsumer:
                 wait_ms = self._push_back()
                 batches = await self._consumer.getmany(
                     timeout_ms=wait_ms,
-                    max_records=max(1, self._max_buffered - self._scheduler.outstanding),
+                    max_records=max(1, self._pauses.max_buffered - self._scheduler.outstanding),
                 )
                 self._submit(batches)
                 if time.monotonic() - self._last_commit >= COMMIT_INTERVAL_SECONDS:
@@ -92,31 +78,19 @@ class ParallelConsumer:
         finally:
             self.running = False
 
-    def _over(self, tp: Any, load: int, bound: int) -> bool:
-        """Whether ``tp`` (None: all) stays or becomes paused for backpressure."""
-        over = load >= bound or (tp in self._full and load >= _hysteresis(bound))
-        (self._full.add if over else self._full.discard)(tp)
-        return over
-
     def _push_back(self) -> int:
         """Pause and resume partitions as this moment wants; return how long to poll (ms)."""
         now = self._clock()
-        self._holds = {tp: due for tp, due in self._holds.items() if due > now}
         assigned = self._consumer.assignment()
-        if self._over(None, self._scheduler.outstanding, self._max_buffered):
-            wanted = set(assigned)
-        else:
-            bound, load = self._partition_buffered, self._scheduler.load
-            wanted = {tp for tp in assigned if tp in self._holds or self._over(tp, load(tp), bound)}
+        wanted = self._pauses.wanted(
+            assigned, self._scheduler.outstanding, self._scheduler.load, now
+        )
         paused = self._consumer.paused()
         if wanted - paused:
             self._consumer.pause(*(wanted - paused))
         if (paused & assigned) - wanted:
             self._consumer.resume(*((paused & assigned) - wanted))
-        wait_ms = PAUSED_POLL_MS if wanted else IDLE_POLL_MS
-        if self._holds:
-            wait_ms = min(wait_ms, max(1, int((min(self._holds.values()) - now) * 1000)))
-        return wait_ms
+        return self._pauses.poll_ms(bool(wanted), now)
 
     def _submit(self, batches: dict[Any, list[Any]]) -> None:
         # No await between getmany and here: a rebalance cannot slip in between.
@@ -128,11 +102,11 @@ class ParallelConsumer:
                 due = self._due_of(record) if tier else None
                 if due is not None and due > now:
                     # Not due: rewind to it and wait. Later records of the tier are due later.
-                    self._holds[tp] = due
+                    self._pauses.hold(tp, due)
                     self._rewind(tp, record.offset)
                     break
-                if self._scheduler.load(tp) >= self._partition_buffered:
-                    self._full.add(tp)  # a fetch may return more than one partition's share
+                if self._scheduler.load(tp) >= self._pauses.partition_buffered:
+                    self._pauses.mark_full(tp)  # a fetch may return more than one's share
                     self._rewind(tp, record.offset)
                     break
                 tracker.add(record.offset)
@@ -176,9 +150,7 @@ class ParallelConsumer:
         for tp in list(self._trackers):
             if partitions is None or tp in partitions:
                 del self._trackers[tp]
-        for tp in list(self._holds):
-            if partitions is None or tp in partitions:
-                del self._holds[tp]
+        self._pauses.forget(partitions)
         log.info("partitions released", extra={"dropped": dropped, "cancelled": cancelled})
 
 

@@ -18,34 +18,18 @@ a retry tier), so one slow endpoint cannot fill the buffer every endpoint shares
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Collection, Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.dispatcher.offsets import OffsetTracker
+from services.dispatcher.jobs import Job, JobTasks
 
-log = logging.getLogger(__name__)
+__all__ = ["Job", "LaneScheduler"]
 SLOW_SECONDS = 1.0
-Run = Callable[["Job"], Coroutine[Any, Any, float | None]]
-Spill = Callable[["Job", float], Coroutine[Any, Any, None]]
-
-
-@dataclass(eq=False)
-class Job:
-    """One fetched record, its partition, and the tracker that learns when it is done.
-
-    ``state`` is what a run left for its next turn (the delivery of an in-lane retry).
-    """
-
-    partition: Hashable
-    key: str
-    record: Any
-    tracker: OffsetTracker
-    state: Any = None
-    queued_at: float = field(default_factory=time.monotonic)
+Run = Callable[[Job], Coroutine[Any, Any, float | None]]
+Spill = Callable[[Job, float], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -57,10 +41,8 @@ class _Lane:
 
 
 class LaneScheduler:
-    """Runs ``run(job)`` for submitted jobs within the bounds; marks finished ones done.
-
-    A job whose ``run`` raises is not marked done (it must be redelivered); the first such
-    error is kept in :attr:`error` for the owner to act on. Cancelled jobs are not marked done.
+    """Runs ``run(job)`` for submitted jobs within the bounds (see :mod:`.jobs` for when a job
+    counts as done); the first crash is kept in :attr:`error` for the owner to act on.
     """
 
     def __init__(
@@ -77,37 +59,37 @@ class LaneScheduler:
         self._max_running = max(1, max_running)
         self._lanes: dict[str, _Lane] = {}
         self._turns: deque[str] = deque()
-        self._tasks: dict[asyncio.Task[Any], Job] = {}
-        self._spills: dict[asyncio.Task[Any], Job] = {}
-        self._load: Counter[Hashable] = Counter()
-        self._queued = 0
-        self.error: BaseException | None = None
+        self._jobs = JobTasks()
+        self._running = self._queued = 0
+
+    @property
+    def error(self) -> BaseException | None:
+        """The first exception a run raised (a bug), if any."""
+        return self._jobs.error
 
     @property
     def running(self) -> int:
         """Jobs whose ``run`` is in progress."""
-        return len(self._tasks)
+        return self._running
 
     @property
     def outstanding(self) -> int:
-        """Jobs submitted and not yet finished (queued, waiting, running or spilling)."""
-        return self._queued + len(self._tasks) + len(self._spills)
+        """Jobs submitted and not yet finished (queued, waiting, running or being parked)."""
+        return self._queued + len(self._jobs.tasks)
 
     def load(self, partition: Hashable) -> int:
         """Jobs of ``partition`` submitted and not yet finished."""
-        return self._load[partition]
+        return self._jobs.owed(partition)
 
     def submit(self, job: Job) -> None:
-        """Queue ``job`` behind its lane (or spill it) and start what the bounds allow."""
+        """Queue ``job`` behind its lane (or park it) and start what the bounds allow."""
         lane = self._lanes.setdefault(job.key, _Lane())
-        self._load[job.partition] += 1
+        self._jobs.owe(job)
         if self._spill is not None and lane.queue:
             backlog = self._backlog_for(job.key)
             waited = time.monotonic() - lane.queue[0].queued_at
             if backlog is not None and len(lane.queue) >= backlog and waited > SLOW_SECONDS:
-                task = asyncio.create_task(self._spill(job, waited), name=f"spill-{job.key}")
-                self._spills[task] = job
-                task.add_done_callback(self._spilled)
+                self._jobs.start(job, self._spill(job, waited), f"park-{job.key}", self._parked)
                 return
         lane.queue.append(job)
         self._queued += 1
@@ -120,7 +102,7 @@ class LaneScheduler:
             self._turns.append(key)
 
     def _pump(self) -> None:
-        while len(self._tasks) < self._max_running and self._turns:
+        while self._running < self._max_running and self._turns:
             key = self._turns.popleft()
             lane = self._lanes[key]
             lane.scheduled = False
@@ -130,7 +112,11 @@ class LaneScheduler:
             if wait > 0:
                 self._sleep(key, lane, wait)
                 continue
-            self._start(key, lane, lane.queue.popleft())
+            job = lane.queue.popleft()
+            self._queued -= 1
+            self._running += 1
+            lane.running += 1
+            self._jobs.start(job, self._run(job), f"deliver-{key}", self._finished)
             self._schedule(key, lane)  # back of the line: one start per turn keeps lanes fair
 
     def _sleep(self, key: str, lane: _Lane, seconds: float) -> None:
@@ -145,45 +131,21 @@ class LaneScheduler:
             self._schedule(key, lane)
             self._pump()
 
-    def _start(self, key: str, lane: _Lane, job: Job) -> None:
-        self._queued -= 1
-        lane.running += 1
-        task = asyncio.create_task(self._run(job), name=f"deliver-{key}")
-        self._tasks[task] = job
-        task.add_done_callback(self._finished)
-
-    def _settle(self, task: asyncio.Task[Any], job: Job) -> bool:
-        """Mark a finished job done or keep its error; True when it asks to run again."""
-        again = False
-        if task.cancelled():
-            pass
-        elif (error := task.exception()) is not None:
-            if self.error is None:
-                self.error = error
-                log.error("delivery crashed", exc_info=error, extra={"endpoint_id": job.key})
-        elif task.result() is not None:
-            return True
-        else:
-            job.tracker.done(job.record.offset)
-        self._load[job.partition] -= 1
-        if self._load[job.partition] <= 0:
-            del self._load[job.partition]
-        return again
-
     def _finished(self, task: asyncio.Task[Any]) -> None:
-        job = self._tasks.pop(task)
+        job, again = self._jobs.settle(task)
         lane = self._lanes[job.key]
         lane.running -= 1
-        if self._settle(task, job):
+        self._running -= 1
+        if again is not None:
             lane.queue.appendleft(job)
             self._queued += 1
-            self._sleep(job.key, lane, float(task.result()))
+            self._sleep(job.key, lane, again)
         self._schedule(job.key, lane)
         self._forget_if_idle(job.key, lane)
         self._pump()
 
-    def _spilled(self, task: asyncio.Task[Any]) -> None:
-        self._settle(task, self._spills.pop(task))
+    def _parked(self, task: asyncio.Task[Any]) -> None:
+        self._jobs.settle(task)
 
     def _forget_if_idle(self, key: str, lane: _Lane) -> None:
         if not lane.queue and lane.running == 0:
@@ -201,14 +163,13 @@ class LaneScheduler:
             kept: deque[Job] = deque()
             for job in lane.queue:
                 if partitions is None or job.partition in partitions:
-                    self._load[job.partition] -= 1
+                    self._jobs.release(job)
+                    dropped += 1
                 else:
                     kept.append(job)
-            dropped += len(lane.queue) - len(kept)
             lane.queue = kept
             self._forget_if_idle(key, lane)
         self._queued -= dropped
-        self._load = +self._load  # drop partitions whose count reached zero
         self._turns = deque(k for k in self._turns if k in self._lanes)
         return dropped
 
@@ -220,16 +181,4 @@ class LaneScheduler:
         Returns how many were cancelled. Queued jobs may start while this waits: drop them first
         (:meth:`drop_queued`) when the partitions are being given up.
         """
-        tasks = [
-            t
-            for t, job in [*self._tasks.items(), *self._spills.items()]
-            if partitions is None or job.partition in partitions
-        ]
-        if not tasks:
-            return 0
-        _, pending = await asyncio.wait(tasks, timeout=timeout)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
-        return len(pending)
+        return await self._jobs.finish(partitions, timeout)

@@ -12,7 +12,7 @@ import logging
 from functools import partial
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from fastapi import FastAPI
 
@@ -22,6 +22,7 @@ from services.dispatcher.endpoint_writer import EndpointWriter
 from services.dispatcher.guarded_network import PublicOnlyBackend
 from services.dispatcher.handler import DeliveryHandler, backlog_limit, lane_limit
 from services.dispatcher.lanes import LaneScheduler
+from services.dispatcher.parking import Parking
 from services.dispatcher.rate_limits import RateLimits
 from services.dispatcher.retry_tiers import due_epoch
 from shared import lifecycle
@@ -69,7 +70,7 @@ def _rate(view: ConfigView, endpoint_id: str) -> float | None:
 
 
 def _pipeline(
-    settings: Settings, handler: DeliveryHandler, view: ConfigView
+    settings: Settings, handler: DeliveryHandler, view: ConfigView, producer: AIOKafkaProducer
 ) -> tuple[AIOKafkaConsumer, ParallelConsumer]:
     """The consumer of deliveries and retry tiers (subscribed, not started) and the loop."""
     consumer = AIOKafkaConsumer(
@@ -89,7 +90,7 @@ def _pipeline(
         partial(lane_limit, view),
         settings.delivery_concurrency,
         gate=RateLimits(partial(_rate, view)).wait,
-        spill=handler.spill if tiers else None,
+        spill=Parking(settings, producer) if tiers else None,
         backlog_for=partial(backlog_limit, view),
     )
     buffered = settings.delivery_concurrency * BUFFER_FACTOR
@@ -127,7 +128,7 @@ async def serve(settings: Settings) -> int:
     clients = ClientPool(max_idle=max(64, settings.delivery_concurrency), backend=backend)
     writer = EndpointWriter(view, producer, config)
     handler = DeliveryHandler(settings, view, producer, clients, writer)
-    consumer, parallel = _pipeline(settings, handler, view)
+    consumer, parallel = _pipeline(settings, handler, view, producer)
     server, http_task = start_http(
         _health(view, parallel), settings.http_host, settings.dispatcher_port
     )
