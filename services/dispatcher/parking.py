@@ -3,8 +3,8 @@
 An endpoint that hangs, or is rate limited below what it is sent, would otherwise fill the
 buffer every endpoint shares with records it cannot take yet. A parked record keeps its attempt
 number (no attempt was made) and comes back after about twice the time the lane's oldest record
-has waited, on the shortest tier that long (at least the first tier). Unordered endpoints only:
-parking does not keep order.
+has waited (at least the first delay, at most the longest), on the shortest tier that long.
+Unordered endpoints only: parking does not keep order.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Parking:
         if delivery is None:
             return
         first = min(self._schedule)
-        delay = max(first, 2 * waited)
+        delay = min(max(first, 2 * waited), max(self._schedule))
         tier = tier_for(delay, first, self._schedule)
         parked = {
             **next_delivery(delivery, Retry(delay, tier), clock.now()),

@@ -4,7 +4,8 @@ Nothing sleeps in a handler: a delivery with schedule steps left is produced to 
 ``retry.<delay>`` topic of its step with a due time, and that tier's consumer pauses the
 partition until its head is due. Each step's delay gets ±20 % jitter, so endpoints that failed
 together do not all come back together. ``Retry-After`` can only lengthen a delay (never make
-hookbus retry sooner than its schedule), and at most to ``HOOKBUS_RETRY_AFTER_MAX``.
+hookbus retry sooner than its schedule), and at most to ``HOOKBUS_RETRY_AFTER_MAX`` and to the
+longest delay of the schedule.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def plan_retry(
     step = schedule[attempt - 1]
     delay = step * (1 + JITTER * (2 * rng() - 1))
     if retry_after is not None:
-        delay = max(delay, min(retry_after, retry_after_max))
+        # Never beyond the longest tier: a record due later than the ones queued behind it
+        # on that tier would hold them up.
+        delay = max(delay, min(retry_after, retry_after_max, max(schedule)))
     return Retry(delay, tier_for(delay, step, schedule))
 
 

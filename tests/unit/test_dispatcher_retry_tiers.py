@@ -51,8 +51,10 @@ def test_retry_after_only_lengthens_and_is_bounded() -> None:
     assert shorter == Retry(300.0, 300.0)
     longer = plan_retry(1, schedule, 120.0, 3600, lambda: 0.5)
     assert longer == Retry(120.0, 300.0)  # waits on the shortest tier at least as long
-    capped = plan_retry(1, schedule, 86400.0, 3600, lambda: 0.5)
-    assert capped == Retry(3600.0, 1800.0)  # beyond the longest tier: the longest
+    capped = plan_retry(1, schedule, 86400.0, 1200, lambda: 0.5)
+    assert capped == Retry(1200.0, 1800.0)
+    longest = plan_retry(1, schedule, 86400.0, 3600, lambda: 0.5)
+    assert longest == Retry(1800.0, 1800.0)  # never beyond the longest tier
 
 
 def test_tier_choice() -> None:
