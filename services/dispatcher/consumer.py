@@ -90,7 +90,7 @@ class ParallelConsumer:
             self._consumer.pause(*(wanted - paused))
         if (paused & assigned) - wanted:
             self._consumer.resume(*((paused & assigned) - wanted))
-        return self._pauses.poll_ms(bool(wanted), now)
+        return self._pauses.poll_ms(now)
 
     def _submit(self, batches: dict[Any, list[Any]]) -> None:
         # No await between getmany and here: a rebalance cannot slip in between.

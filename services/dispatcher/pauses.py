@@ -33,6 +33,7 @@ class Pauses:
         self.partition_buffered = max(1, partition_buffered)
         self._holds: dict[Hashable, float] = {}
         self._full: set[Hashable | None] = set()
+        self._pressed = False  # some partition is paused for backpressure
 
     def hold(self, tp: Hashable, due: float) -> None:
         """Keep ``tp`` paused until epoch ``due`` (its head record is due then)."""
@@ -53,13 +54,17 @@ class Pauses:
         """The partitions of ``assigned`` to have paused at epoch ``now``."""
         self._holds = {tp: due for tp, due in self._holds.items() if due > now}
         if self._over(ALL, outstanding, self.max_buffered):
+            self._pressed = True
             return set(assigned)
         bound = self.partition_buffered
-        return {tp for tp in assigned if tp in self._holds or self._over(tp, load(tp), bound)}
+        full = {tp for tp in assigned if self._over(tp, load(tp), bound)}
+        self._pressed = bool(full)
+        return full | (set(self._holds) & set(assigned))
 
-    def poll_ms(self, paused: bool, now: float) -> int:
-        """How long the next fetch may wait: short while paused, never past the next due hold."""
-        wait_ms = PAUSED_POLL_MS if paused else IDLE_POLL_MS
+    def poll_ms(self, now: float) -> int:
+        """How long the next fetch may wait: short under backpressure (to resume as soon as the
+        lanes catch up), never past the next due hold."""
+        wait_ms = PAUSED_POLL_MS if self._pressed else IDLE_POLL_MS
         if self._holds:
             wait_ms = min(wait_ms, max(1, int((min(self._holds.values()) - now) * 1000)))
         return wait_ms
