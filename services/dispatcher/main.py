@@ -1,4 +1,5 @@
-"""``hookbus serve dispatcher``: deliver every record of the deliveries topic over HTTP.
+"""``hookbus serve dispatcher``: deliver every record of the deliveries topic and its retry
+tiers over HTTP.
 
 Runs until SIGTERM/SIGINT, then stops fetching, lets running deliveries finish (bounded),
 commits what is done and exits 0.
