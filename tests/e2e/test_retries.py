@@ -140,3 +140,27 @@ def test_resend_delivers_again_as_a_new_attempt(stack: Stack) -> None:
             f"/v1/apps/{app}/messages/msg_unknown/endpoints/{ep['id']}/resend"
         )
         assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+
+
+def test_a_waiting_retry_survives_a_dispatcher_kill(stack: Stack) -> None:
+    # Retry-After keeps the retry waiting on its tier (4 s, the longest step) while we kill.
+    script = Script((503, b"later", {"retry-after": "60"}), (200, b"ok"))
+    with Receiver(script) as receiver:
+        app, _ = endpoint(stack, receiver.url)
+        message = publish(stack, app)
+        [first] = attempts_of(stack, app, message, 1)
+        assert first["outcome"] == "retrying"
+        stack.processes["dispatcher"].kill()
+        stack.processes["dispatcher"].wait(30)
+        stack.start_service("dispatcher")
+        stack.wait_ready("dispatcher")
+        receiver.wait_for(of(message), count=2, timeout=60)
+
+    def retried() -> list[dict[str, Any]] | None:
+        found = stack.client.get(f"/v1/apps/{app}/messages/{message}/attempts").json()["data"]
+        return found if any(a["attempt"] == 2 for a in found) else None
+
+    # The retry waiting on its tier was found again after the restart. (The first record may
+    # be tried once more as well, if the kill came before its commit: at least once.)
+    attempts = poll(retried, 60)
+    assert [a["outcome"] for a in attempts if a["attempt"] == 2] == ["succeeded"]
