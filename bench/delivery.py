@@ -37,7 +37,8 @@ from shared import clock, signing  # noqa: E402
 from shared.contracts import Contract, encode  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from shared.kafka_io import ensure_topics  # noqa: E402
-from shared.topics import Topic, physical, retry_topic  # noqa: E402
+from shared.settings import Settings  # noqa: E402
+from shared.topics import Topic, physical, retry_topics  # noqa: E402
 from tests.kafka_broker import start_test_broker  # noqa: E402
 from tests.support.stack import free_port, poll  # noqa: E402
 
@@ -169,13 +170,13 @@ def dispatcher(bootstrap: str, prefix: str) -> tuple[subprocess.Popen[bytes], in
 
 
 async def tier_records(bootstrap: str, prefix: str) -> int:
-    """How many records the first retry tier holds (deliveries parked or retried)."""
+    """How many records the retry tiers hold (deliveries parked or retried)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await consumer.start()
     try:
-        topic = physical(prefix, retry_topic(5.0))
-        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(PARTITIONS)])
-        return int(sum(ends.values()))
+        tiers = [physical(prefix, tier) for tier in retry_topics(Settings().retry_schedule)]
+        partitions = [TopicPartition(topic, p) for topic in tiers for p in range(PARTITIONS)]
+        return int(sum((await consumer.end_offsets(partitions)).values()))
     finally:
         await consumer.stop()
 
@@ -184,7 +185,7 @@ def scenario(
     bootstrap: str, receiver: Receiver, paths: list[str], n: int, rate: float, prefix: str
 ) -> float:
     """Run one dispatcher through ``n`` deliveries; return the seconds from first to last."""
-    asyncio.run(ensure_topics(bootstrap, prefix, PARTITIONS, (5.0,)))
+    asyncio.run(ensure_topics(bootstrap, prefix, PARTITIONS, Settings().retry_schedule))
     process, _ = dispatcher(bootstrap, prefix)
     try:
         urls = [f"http://127.0.0.1:{receiver.port}{path}" for path in paths]
@@ -219,8 +220,10 @@ def main() -> None:
             receiver = Receiver(delay=delay)
             prefix = f"bench{uuid.uuid4().hex[:8]}."
             span = scenario(bootstrap, receiver, paths, args.deliveries, 0, prefix)
+            parked = asyncio.run(tier_records(bootstrap, prefix))
             print(f"{label:<18} {args.deliveries} deliveries to {args.endpoints} endpoints: "
-                  f"{args.deliveries / max(span, 1e-9):.0f} deliveries/s")  # fmt: skip
+                  f"{args.deliveries / max(span, 1e-9):.0f} deliveries/s "
+                  f"({parked} parked or retried)")  # fmt: skip
         n = int(args.rate * args.seconds)
         print(f"latency at {args.rate:.0f} deliveries/s for {args.seconds:.0f} s, healthy "
               f"endpoints only (hanging ones time out after {HANG_TIMEOUT_MS} ms):")  # fmt: skip

@@ -10,9 +10,11 @@ delay (its rate limit), or when a run returns a delay, asking to be run again la
 endpoint's retry: the record goes back to the head of its lane, so later messages of that
 endpoint cannot overtake it). A timer wakes the lane; nothing sleeps inside a run.
 
-A lane that cannot keep up (its oldest queued record has waited over :data:`SLOW_SECONDS`)
-keeps at most ``backlog_for(endpoint)`` records queued; further ones go to ``spill`` (parked on
-a retry tier), so one slow endpoint cannot fill the buffer every endpoint shares.
+A slow lane (a request of it has run for over :data:`SLOW_SECONDS`, or it waits on its rate
+limit) keeps at most ``backlog_for(endpoint)`` records queued; further ones go to ``spill``
+(parked on a retry tier), so one slow endpoint cannot fill the buffer every endpoint shares. A
+lane that is merely busy (a burst, the dispatcher's own CPU) keeps its records: backpressure
+is the answer to that.
 """
 
 from __future__ import annotations
@@ -35,9 +37,17 @@ Spill = Callable[[Job, float], Coroutine[Any, Any, None]]
 @dataclass
 class _Lane:
     queue: deque[Job] = field(default_factory=deque)
-    running: int = 0
+    active: dict[Job, float] = field(default_factory=dict)  # running jobs: when they started
     scheduled: bool = False
     timer: asyncio.TimerHandle | None = None
+
+    @property
+    def running(self) -> int:
+        return len(self.active)
+
+    def slow(self, now: float) -> bool:
+        """Waiting on its gate, or a request of it has been running for long."""
+        return self.timer is not None or any(now - t > SLOW_SECONDS for t in self.active.values())
 
 
 class LaneScheduler:
@@ -86,9 +96,9 @@ class LaneScheduler:
         lane = self._lanes.setdefault(job.key, _Lane())
         self._jobs.owe(job)
         if self._spill is not None and lane.queue:
-            backlog = self._backlog_for(job.key)
-            waited = time.monotonic() - lane.queue[0].queued_at
-            if backlog is not None and len(lane.queue) >= backlog and waited > SLOW_SECONDS:
+            backlog, now = self._backlog_for(job.key), time.monotonic()
+            if backlog is not None and len(lane.queue) >= backlog and lane.slow(now):
+                waited = now - lane.queue[0].queued_at
                 self._jobs.start(job, self._spill(job, waited), f"park-{job.key}", self._parked)
                 return
         lane.queue.append(job)
@@ -115,7 +125,7 @@ class LaneScheduler:
             job = lane.queue.popleft()
             self._queued -= 1
             self._running += 1
-            lane.running += 1
+            lane.active[job] = time.monotonic()
             self._jobs.start(job, self._run(job), f"deliver-{key}", self._finished)
             self._schedule(key, lane)  # back of the line: one start per turn keeps lanes fair
 
@@ -134,7 +144,7 @@ class LaneScheduler:
     def _finished(self, task: asyncio.Task[Any]) -> None:
         job, again = self._jobs.settle(task)
         lane = self._lanes[job.key]
-        lane.running -= 1
+        del lane.active[job]
         self._running -= 1
         if again is not None:
             lane.queue.appendleft(job)

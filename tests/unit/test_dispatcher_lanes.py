@@ -230,20 +230,45 @@ def test_a_slow_lane_spills_beyond_its_backlog(monkeypatch: pytest.MonkeyPatch) 
         run, tracker, spilled = Recorder(), OffsetTracker(), []
 
         async def spill(job: Job, waited: float) -> None:
-            spilled.append((job.record.offset, waited))
+            spilled.append(job.record.offset)
 
         scheduler = LaneScheduler(
             run, lambda key: 1, max_running=10, spill=spill, backlog_for=lambda key: 2
         )
-        submit_all(scheduler, tracker, ["slow"] * 3)  # one runs (hangs), two queue
+        submit_all(scheduler, tracker, ["slow"] * 4)  # one runs (hangs), three queue
         await settle()
-        monkeypatch.setattr(lanes, "SLOW_SECONDS", 0.0)  # the head waited "long enough"
-        submit_all(scheduler, tracker, ["slow"] * 2, start=3)
+        assert spilled == []  # a full queue alone is only busy, not slow
+        monkeypatch.setattr(lanes, "SLOW_SECONDS", 0.0)  # the running one now counts as long
+        submit_all(scheduler, tracker, ["slow"] * 2, start=4)
         await settle()
-        assert [offset for offset, _ in spilled] == [3, 4]
+        assert spilled == [4, 5]
         assert tracker.to_commit() is None  # offset 0 still runs
         run.gates["slow"].set()
         await until(lambda: scheduler.outstanding == 0)
-        assert tracker.to_commit() == 5 and [r.offset for r in run.started] == [0, 1, 2]
+        assert tracker.to_commit() == 6 and [r.offset for r in run.started] == [0, 1, 2, 3]
+
+    asyncio.run(go())
+
+
+def test_a_lane_waiting_on_its_rate_limit_spills_beyond_its_backlog() -> None:
+    async def go() -> None:
+        run, tracker, spilled = Recorder(), OffsetTracker(), []
+        run.gates["limited"].set()
+
+        async def spill(job: Job, waited: float) -> None:
+            spilled.append(job.record.offset)
+
+        scheduler = LaneScheduler(
+            run,
+            lambda key: 8,
+            max_running=10,
+            gate=lambda key: 10.0,  # never a token during this test
+            spill=spill,
+            backlog_for=lambda key: 3,
+        )
+        submit_all(scheduler, tracker, ["limited"] * 5)
+        await settle()
+        assert run.started == [] and spilled == [3, 4]
+        scheduler.drop_queued()
 
     asyncio.run(go())
