@@ -50,12 +50,15 @@ async def send(
     return meta.partition, meta.offset
 
 
-async def ensure_topics(bootstrap: str, prefix: str, partitions: int) -> None:
-    """Create every hookbus topic that does not exist yet; safe to run from many copies at once.
+async def ensure_topics(
+    bootstrap: str, prefix: str, partitions: int, schedule: tuple[float, ...] = ()
+) -> None:
+    """Create every hookbus topic that does not exist yet (with a retry tier per delay of
+    ``schedule``); safe to run from many copies at once.
 
     Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused.
     """
-    await create_topics(bootstrap, layout(prefix, partitions))
+    await create_topics(bootstrap, layout(prefix, partitions, schedule))
 
 
 async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:

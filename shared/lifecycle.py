@@ -31,7 +31,12 @@ async def topics_ready(settings: Settings, attempts: int = 60) -> None:
     settings.bootstrap  # noqa: B018 - raises SettingsError at once when no broker is set
     for attempt in range(attempts):
         try:
-            await ensure_topics(settings.bootstrap, settings.topic_prefix, settings.partitions)
+            await ensure_topics(
+                settings.bootstrap,
+                settings.topic_prefix,
+                settings.partitions,
+                settings.retry_schedule,
+            )
             return
         except (KafkaError, OSError) as exc:  # the broker may not answer yet
             if attempt == attempts - 1:

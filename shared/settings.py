@@ -92,6 +92,8 @@ class Settings:
     max_payload_bytes: int = 1024 * 1024
     delivery_concurrency: int = 200
     secret_grace: float = 86400.0
+    disable_after: float = 5 * 86400.0
+    retry_after_max: float = 3600.0
     log_level: str = "INFO"
     retention: float = 30 * 86400.0  # seconds the audit log keeps rows; 0 keeps them forever
     retention_interval: float = 600.0
@@ -151,6 +153,8 @@ class Settings:
             max_payload_bytes=integer("MAX_PAYLOAD_BYTES", base.max_payload_bytes),
             delivery_concurrency=integer("DELIVERY_CONCURRENCY", base.delivery_concurrency),
             secret_grace=parse_duration(get("SECRET_GRACE") or "24h"),
+            disable_after=parse_duration(get("DISABLE_AFTER") or "5d"),
+            retry_after_max=parse_duration(get("RETRY_AFTER_MAX") or "1h"),
             log_level=(get("LOG_LEVEL") or base.log_level).upper(),
             retention=parse_duration(get("RETENTION") or "30d"),
             retention_interval=parse_duration(get("RETENTION_INTERVAL") or "10m"),

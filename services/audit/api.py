@@ -154,15 +154,18 @@ def log_routes(store: Store) -> APIRouter:
     return router
 
 
-def build_app(store: Store, admin_token: str, readiness: Readiness) -> FastAPI:
-    """The audit HTTP app: health routes (open) and the log routes (admin token)."""
+def build_app(
+    store: Store, admin_token: str, readiness: Readiness, recovery: APIRouter | None = None
+) -> FastAPI:
+    """The audit HTTP app: health routes (open), the log routes and, when given, the resend
+    and recover routes (admin token).
+    """
     app = FastAPI(title="hookbus audit", openapi_url=None, default_response_class=OrjsonResponse)
     http_errors.install(app)
     app.include_router(health_router(readiness))
-    app.include_router(
-        log_routes(store), dependencies=[Depends(http_errors.admin_only(admin_token))]
-    )
-    app.include_router(
-        inbound_routes(store.engine), dependencies=[Depends(http_errors.admin_only(admin_token))]
-    )
+    admin = [Depends(http_errors.admin_only(admin_token))]
+    app.include_router(log_routes(store), dependencies=admin)
+    app.include_router(inbound_routes(store.engine), dependencies=admin)
+    if recovery is not None:
+        app.include_router(recovery, dependencies=admin)
     return app

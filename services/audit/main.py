@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.audit.api import build_app
 from services.audit.ingest import Ingestor
+from services.audit.recovery import recovery_routes
 from services.audit.retention import Retention
 from services.audit.store import Store
 from shared import lifecycle
@@ -78,7 +79,12 @@ async def serve(settings: Settings) -> int:
         await consumer.start()
         stack.push_async_callback(consumer.stop)
         server, http = start_http(
-            build_app(store, settings.admin_token, readiness),
+            build_app(
+                store,
+                settings.admin_token,
+                readiness,
+                recovery_routes(store, producer, settings.topic_prefix),
+            ),
             settings.http_host,
             settings.audit_port,
         )

@@ -1,13 +1,15 @@
 """One attempt of one delivery: send the signed request and describe what happened.
 
-The steps are small so the retry tiers can plug in where the outcome is decided:
-:func:`classify` says what the answer means, :func:`decide_next` says what follows from it.
+:func:`attempt` only tries; what follows from the answer (retry, disable, dead letter) is the
+handler's decision, and :meth:`Tried.record` writes the attempt record once it is made.
 """
 
 from __future__ import annotations
 
-import asyncio
+import ipaddress
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ import httpx
 from services.dispatcher.exchange import Exchange, post
 from services.dispatcher.request import NoSigningSecret, OutboundRequest, build_request, user_agent
 from shared import clock
-from shared.destinations import check_destination
+from shared.destinations import check_url_syntax, is_private
 from shared.errors import ApiError
 from shared.ids import new_id
 from shared.settings import Settings
@@ -28,65 +30,76 @@ def classify(status: int | None) -> str:
     return "succeeded" if status is not None and 200 <= status < 300 else "failed"
 
 
-def decide_next(outcome: str, delivery: dict[str, Any], settings: Settings) -> str:
-    """The attempt's final outcome, given what :func:`classify` said.
+@dataclass(frozen=True)
+class Tried:
+    """What one attempt sent and got back, and when it started and how long it took."""
 
-    This is where retry tiers plug in: a failed attempt with schedule steps left will become
-    ``retrying`` (its delivery produced to the next ``retry.<delay>`` topic), one past the last
-    step ``exhausted`` (dead-lettered). Until then a failure is final.
-    """
-    return outcome
+    delivery: dict[str, Any]
+    request: OutboundRequest
+    exchange: Exchange
+    started: datetime
+    duration_ms: int
+
+    @property
+    def outcome(self) -> str:
+        """What the answer means by itself: ``succeeded`` or ``failed``."""
+        return classify(self.exchange.status)
+
+    def record(self, outcome: str) -> dict[str, Any]:
+        """The ``attempts`` record (contracts/attempt.v1) of this try with its final outcome."""
+        exchange, delivery = self.exchange, self.delivery
+        response = None
+        if exchange.status is not None:
+            response = {
+                "status": exchange.status,
+                "headers": exchange.headers,
+                "body": exchange.body,
+            }
+        return {
+            "v": 1,
+            "id": new_id("atm"),
+            "delivery_id": delivery["id"],
+            "message_id": delivery["message_id"],
+            "app_id": delivery["app_id"],
+            "endpoint_id": delivery["endpoint_id"],
+            "event_type": delivery["event_type"],
+            "attempt": delivery["attempt"],
+            "timestamp": clock.iso(self.started),
+            "duration_ms": max(0, self.duration_ms),
+            "request": {
+                "url": self.request.url,
+                "method": "POST",
+                "headers": self.request.headers,
+                "body": delivery["body"],
+            },
+            "response": response,
+            "error": exchange.error,
+            "outcome": outcome,
+        }
 
 
-def attempt_record(
-    delivery: dict[str, Any],
-    request: OutboundRequest,
-    exchange: Exchange,
-    started: str,
-    duration_ms: int,
-    outcome: str,
-) -> dict[str, Any]:
-    """The ``attempts`` record (contracts/attempt.v1) of one try."""
-    response = None
-    if exchange.status is not None:
-        response = {"status": exchange.status, "headers": exchange.headers, "body": exchange.body}
-    return {
-        "v": 1,
-        "id": new_id("atm"),
-        "delivery_id": delivery["id"],
-        "message_id": delivery["message_id"],
-        "app_id": delivery["app_id"],
-        "endpoint_id": delivery["endpoint_id"],
-        "event_type": delivery["event_type"],
-        "attempt": delivery["attempt"],
-        "timestamp": started,
-        "duration_ms": max(0, duration_ms),
-        "request": {
-            "url": request.url,
-            "method": "POST",
-            "headers": request.headers,
-            "body": delivery["body"],
-        },
-        "response": response,
-        "error": exchange.error,
-        "outcome": outcome,
-    }
-
-
-def _unsigned(delivery: dict[str, Any], endpoint: dict[str, Any]) -> OutboundRequest:
+def unsent(delivery: dict[str, Any], endpoint: dict[str, Any], reason: str) -> Tried:
+    """A try that sent nothing (bad URL, no secret, endpoint disabled), failed for ``reason``."""
     headers = {"content-type": delivery["content_type"], "user-agent": user_agent()}
-    return OutboundRequest(endpoint["url"], headers, delivery["body"].encode("utf-8"))
+    request = OutboundRequest(endpoint["url"], headers, delivery["body"].encode("utf-8"))
+    return Tried(delivery, request, Exchange(None, {}, "", reason), clock.now(), 0)
 
 
-async def _refusal(url: str, allow_private: bool, timeout_ms: int) -> str | None:
-    """Why ``url`` may not be called (bad URL, private address), or None when it may."""
+def _refusal(url: str, allow_private: bool) -> str | None:
+    """Why ``url`` may not be called, known without DNS (bad URL, private IP literal)."""
     try:
-        async with asyncio.timeout(timeout_ms / 1000):
-            await check_destination(url, allow_private)
-    except TimeoutError:
-        return f"timeout after {timeout_ms} ms resolving the destination"
+        host = check_url_syntax(url)
     except ApiError as exc:
         return exc.message
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a name: the connection guard checks what it resolves to
+    if not allow_private and is_private(host):
+        return (
+            f"destination {host} is a private address; set "
+            "HOOKBUS_ALLOW_PRIVATE_DESTINATIONS=true to allow it"
+        )
     return None
 
 
@@ -95,24 +108,23 @@ async def attempt(
     delivery: dict[str, Any],
     endpoint: dict[str, Any],
     settings: Settings,
-) -> dict[str, Any]:
-    """Make one attempt of ``delivery`` to ``endpoint`` now; return its attempt record.
+) -> Tried:
+    """Make one attempt of ``delivery`` to ``endpoint`` now.
 
-    Blocks for at most about the endpoint's ``timeout_ms`` (DNS check, then the exchange).
-    Network trouble and refusals are recorded in the attempt, never raised.
+    Blocks for at most about the endpoint's ``timeout_ms``. Network trouble and refusals are
+    described in the result, never raised.
     """
     moment = clock.now()
     started = time.monotonic()
     timeout_ms = int(endpoint.get("timeout_ms") or DEFAULT_TIMEOUT_MS)
     try:
         request = build_request(delivery, endpoint, moment, settings.secret_keys)
-        refusal = await _refusal(request.url, settings.allow_private_destinations, timeout_ms)
     except NoSigningSecret as exc:
-        request, refusal = _unsigned(delivery, endpoint), str(exc)
+        return unsent(delivery, endpoint, str(exc))
+    refusal = _refusal(request.url, settings.allow_private_destinations)
     if refusal is None:
         exchange = await post(client, request, timeout_ms)
     else:
         exchange = Exchange(None, {}, "", refusal)
     duration_ms = int((time.monotonic() - started) * 1000)
-    outcome = decide_next(classify(exchange.status), delivery, settings)
-    return attempt_record(delivery, request, exchange, clock.iso(moment), duration_ms, outcome)
+    return Tried(delivery, request, exchange, moment, duration_ms)

@@ -19,6 +19,9 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 import httpx
+from httpcore import AsyncNetworkBackend
+
+from services.dispatcher.guarded_network import GuardedTransport
 
 IDLE_SECONDS = 30.0
 _ONE_CONNECTION = httpx.Limits(max_connections=1, max_keepalive_connections=1)
@@ -31,12 +34,19 @@ class ClientPool:
 
     Idle clients unused for :data:`IDLE_SECONDS` or beyond ``max_idle`` (least recently used
     first) are closed, so open idle connections stay below ``max_idle``. ``transport`` replaces
-    the network (tests pass ``httpx.MockTransport``).
+    the network (tests pass ``httpx.MockTransport``); otherwise each client connects through
+    ``backend`` when given (the public-only guard), else the default network.
     """
 
-    def __init__(self, max_idle: int = 256, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        max_idle: int = 256,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backend: AsyncNetworkBackend | None = None,
+    ):
         self._max_idle = max_idle
         self._transport = transport
+        self._backend = backend
         # One TLS context for all clients: building one loads the CA bundle (milliseconds).
         self._ssl: ssl.SSLContext = httpx.create_ssl_context()
         self._free: dict[str, list[httpx.AsyncClient]] = {}
@@ -59,10 +69,13 @@ class ClientPool:
             client = free.pop()
             del self._idle[id(client)]
         else:
+            transport = self._transport
+            if transport is None and self._backend is not None:
+                transport = GuardedTransport(self._ssl, _ONE_CONNECTION, self._backend)
             client = httpx.AsyncClient(
                 limits=_ONE_CONNECTION,
                 verify=self._ssl,
-                transport=self._transport,
+                transport=transport,
                 follow_redirects=False,
                 cookies=_NO_COOKIES,
             )

@@ -1,8 +1,10 @@
-"""The parallel consumer: fetch deliveries, hand them to lanes, commit in order, push back.
+"""The parallel consumer: fetch deliveries and retries, hand them to lanes, commit in order.
 
 Records of a partition finish out of order; each partition's :class:`OffsetTracker` says how far
-the commit may go. When too many records are fetched but unfinished, every partition is paused
-(fetching stops, heartbeats go on) until the lanes catch up: backpressure, never dropping.
+the commit may go. Partitions are paused for backpressure or until a retry tier's head record is
+due (see :mod:`services.dispatcher.pauses`); the loop keeps polling meanwhile, so the group
+membership holds. A tier partition is rewound to its head when it waits: after a rebalance the
+new owner reads from the committed offset and finds the head, and its due time, again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Collection
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -17,6 +20,7 @@ from aiokafka.errors import KafkaError
 
 from services.dispatcher.lanes import Job, LaneScheduler
 from services.dispatcher.offsets import OffsetTracker
+from services.dispatcher.pauses import Pauses
 
 log = logging.getLogger(__name__)
 COMMIT_INTERVAL_SECONDS = 0.5
@@ -26,18 +30,24 @@ REVOKE_WAIT_SECONDS = 10.0
 class ParallelConsumer:
     """Runs the fetch loop of a subscribed consumer against a :class:`LaneScheduler`.
 
-    ``max_buffered`` bounds records fetched and not yet done, across all partitions.
+    ``max_buffered`` bounds records fetched and not yet done across all partitions,
+    ``partition_buffered`` within one. Records of ``tiers`` (topic names) wait until
+    ``due_of(record)`` (epoch seconds, None = now) has passed by ``clock()``.
     """
 
     def __init__(
-        self, consumer: AIOKafkaConsumer, scheduler: LaneScheduler, max_buffered: int
+        self,
+        consumer: AIOKafkaConsumer,
+        scheduler: LaneScheduler,
+        max_buffered: int,
+        partition_buffered: int | None = None,
+        tiers: Collection[str] = (),
+        due_of: Callable[[Any], float | None] = lambda _record: None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._consumer = consumer
-        self._scheduler = scheduler
-        self._max_buffered = max(1, max_buffered)
-        # Resume a quarter below the bound: flapping at the bound would throw away what the
-        # consumer prefetched for the partitions at every pause.
-        self._resume_below = self._max_buffered - max(1, self._max_buffered // 4) + 1
+        self._consumer, self._scheduler = consumer, scheduler
+        self._pauses = Pauses(max_buffered, partition_buffered or max_buffered)
+        self._tiers, self._due_of, self._clock = set(tiers), due_of, clock
         self._trackers: dict[Any, OffsetTracker] = {}
         self._last_commit = time.monotonic()
         self.running = False
@@ -57,10 +67,10 @@ class ParallelConsumer:
             while not stop.is_set():
                 if self._scheduler.error is not None:
                     raise self._scheduler.error
-                paused = self._push_back()
+                wait_ms = self._push_back()
                 batches = await self._consumer.getmany(
-                    timeout_ms=20 if paused else 200,
-                    max_records=max(1, self._max_buffered - self._scheduler.outstanding),
+                    timeout_ms=wait_ms,
+                    max_records=max(1, self._pauses.max_buffered - self._scheduler.outstanding),
                 )
                 self._submit(batches)
                 if time.monotonic() - self._last_commit >= COMMIT_INTERVAL_SECONDS:
@@ -68,28 +78,45 @@ class ParallelConsumer:
         finally:
             self.running = False
 
-    def _push_back(self) -> bool:
-        """Pause every partition while too much is buffered, resume well below; True if paused."""
-        outstanding = self._scheduler.outstanding
+    def _push_back(self) -> int:
+        """Pause and resume partitions as this moment wants; return how long to poll (ms)."""
+        now = self._clock()
+        assigned = self._consumer.assignment()
+        wanted = self._pauses.wanted(
+            assigned, self._scheduler.outstanding, self._scheduler.load, now
+        )
         paused = self._consumer.paused()
-        if outstanding >= self._max_buffered or (paused and outstanding >= self._resume_below):
-            unpaused = self._consumer.assignment() - paused
-            if unpaused:
-                self._consumer.pause(*unpaused)
-                log.debug("partitions paused", extra={"outstanding": outstanding})
-            return True
-        if paused:
-            self._consumer.resume(*paused)
-        return False
+        if wanted - paused:
+            self._consumer.pause(*(wanted - paused))
+        if (paused & assigned) - wanted:
+            self._consumer.resume(*((paused & assigned) - wanted))
+        return self._pauses.poll_ms(now)
 
     def _submit(self, batches: dict[Any, list[Any]]) -> None:
         # No await between getmany and here: a rebalance cannot slip in between.
+        now = self._clock()
         for tp, records in batches.items():
             tracker = self._trackers.setdefault(tp, OffsetTracker())
+            tier = getattr(tp, "topic", tp) in self._tiers
             for record in records:
+                due = self._due_of(record) if tier else None
+                if due is not None and due > now:
+                    # Not due: rewind to it and wait. Later records of the tier are due later.
+                    self._pauses.hold(tp, due)
+                    self._rewind(tp, record.offset)
+                    break
+                if self._scheduler.load(tp) >= self._pauses.partition_buffered:
+                    self._pauses.mark_full(tp)  # a fetch may return more than one's share
+                    self._rewind(tp, record.offset)
+                    break
                 tracker.add(record.offset)
                 key = "" if record.key is None else record.key.decode("utf-8", "replace")
                 self._scheduler.submit(Job(tp, key, record, tracker))
+
+    def _rewind(self, tp: Any, offset: int) -> None:
+        """Fetch ``tp`` from ``offset`` again once resumed; pause it now."""
+        self._consumer.seek(tp, offset)
+        self._consumer.pause(tp)
 
     async def commit(self, partitions: set[Any] | None = None) -> None:
         """Commit, per partition, the offset below which every record is done.
@@ -123,6 +150,7 @@ class ParallelConsumer:
         for tp in list(self._trackers):
             if partitions is None or tp in partitions:
                 del self._trackers[tp]
+        self._pauses.forget(partitions)
         log.info("partitions released", extra={"dropped": dropped, "cancelled": cancelled})
 
 

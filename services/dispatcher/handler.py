@@ -1,30 +1,38 @@
-"""What the dispatcher does with one ``deliveries`` record: decode, wait, attempt, record.
+"""What the dispatcher does with one delivery record: decode, wait, attempt, record, follow up.
 
 A record is done (its offset may be committed) once what it caused is durable in Kafka: its
-attempt record, or its dead letter, was acknowledged; or it needs nothing (endpoint gone).
+attempt record and its retry or dead letter were acknowledged; or it needs nothing (endpoint
+gone). A record for a disabled endpoint is recorded as a failed attempt without a request, so
+it shows in the log and can be recovered once the endpoint is enabled again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from services.dispatcher.attempt import attempt
+from services.dispatcher.attempt import Tried, attempt, unsent
 from services.dispatcher.clients import ClientPool
+from services.dispatcher.endpoint_status import EndpointStatus
+from services.dispatcher.endpoint_writer import EndpointWriter
+from services.dispatcher.kafka_out import Outgoing, decode_delivery, persistently, produce
+from services.dispatcher.lanes import Job
+from services.dispatcher.outcomes import Plan, plan
+from shared import clock
 from shared.config_view import ConfigState, ConfigView
-from shared.contracts import Contract, decode, encode
-from shared.errors import BadRecord, KafkaUnavailable
-from shared.kafka_io import dead_letter, send
+from shared.contracts import Contract, encode
+from shared.kafka_io import dead_letter
 from shared.settings import Settings
 from shared.topics import Topic, physical
 
 log = logging.getLogger(__name__)
 ENDPOINT_CONCURRENCY = 8
-MAX_BACKOFF_SECONDS = 5.0
+# Queued records a slow endpoint keeps in memory (per slot) before further ones are parked.
+BACKLOG_PER_SLOT = 4
 
 
 def lane_limit(view: ConfigState, endpoint_id: str) -> int:
@@ -39,26 +47,20 @@ def lane_limit(view: ConfigState, endpoint_id: str) -> int:
     return ENDPOINT_CONCURRENCY
 
 
-async def persistently(step: Callable[[], Awaitable[Any]], what: str, ids: dict[str, str]) -> Any:
-    """Run ``step`` until Kafka stops being unavailable, backing off; cancellation ends it.
-
-    The record stays uncommitted meanwhile, so nothing is lost if the process stops here.
-    """
-    delay = 0.1
-    while True:
-        try:
-            return await step()
-        except KafkaUnavailable as exc:
-            log.warning("%s failed, retrying", what, extra={**ids, "error": str(exc)})
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+def backlog_limit(view: ConfigState, endpoint_id: str) -> int | None:
+    """Queued records a slow endpoint keeps; None (never park) for ordered or unknown ones."""
+    endpoint = view.get("endpoint", endpoint_id)
+    if endpoint is None or endpoint.get("ordered"):
+        return None
+    return ENDPOINT_CONCURRENCY * BACKLOG_PER_SLOT
 
 
 class DeliveryHandler:
-    """Processes one consumer record of the deliveries topic; ``await handler(record)``.
+    """Processes one job of the deliveries or a retry topic; ``await handler(job)``.
 
-    Blocks on the config barrier, the HTTP attempt and Kafka acknowledgements; raises only on
-    bugs (the scheduler keeps such a record uncommitted and stops the service).
+    Returns None when the job is done, or seconds after which its lane should run it again
+    (an ordered endpoint's retry). Blocks on the config barrier, the HTTP attempt and Kafka
+    acknowledgements; raises only on bugs (the record then stays uncommitted).
     """
 
     def __init__(
@@ -67,51 +69,63 @@ class DeliveryHandler:
         view: ConfigView,
         producer: AIOKafkaProducer,
         clients: ClientPool,
+        writer: EndpointWriter | None = None,
+        rng: Callable[[], float] = random.random,
     ) -> None:
-        self._settings = settings
-        self._view = view
-        self._producer = producer
-        self._clients = clients
+        self._settings, self._view, self._producer = settings, view, producer
+        self._clients, self._rng = clients, rng
+        self._status = EndpointStatus(settings.disable_after, writer)
         self._attempts = physical(settings.topic_prefix, Topic.ATTEMPTS)
         self._dead = physical(settings.topic_prefix, Topic.DEAD)
 
-    async def __call__(self, record: Any) -> None:
-        delivery = await self._decode(record)
+    async def __call__(self, job: Job) -> float | None:
+        delivery = job.state or await decode_delivery(job.record, self._producer, self._dead)
         if delivery is None:
-            return
+            return None
         endpoint = await self._endpoint(delivery)
         if endpoint is None:
-            return
-        async with self._clients.client(endpoint["id"]) as client:
-            result = await attempt(client, delivery, endpoint, self._settings)
-        value = encode(Contract.ATTEMPT, result)
-        ids = {"delivery_id": delivery["id"], "endpoint_id": delivery["endpoint_id"]}
-        await persistently(
-            lambda: send(self._producer, self._attempts, delivery["endpoint_id"], value),
-            "recording the attempt",
-            ids,
-        )
-        log.info("attempt recorded", extra={**ids, "outcome": result["outcome"]})
-
-    async def _decode(self, record: Any) -> dict[str, Any] | None:
-        """The delivery, or None after dead-lettering a record that breaks its contract."""
-        try:
-            return decode(Contract.DELIVERY, record.value)
-        except BadRecord as exc:
-            origin = (record.topic, record.partition, record.offset, record.key, record.value)
-            value = dead_letter(exc.reason, *origin, "dispatcher")
-            key = None if record.key is None else record.key.decode("utf-8", "replace")
-            where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
-            await persistently(
-                lambda: send(self._producer, self._dead, key, value), "dead-lettering", where
-            )
-            log.warning("bad delivery record dead-lettered", extra={**where, "reason": exc.reason})
             return None
+        key = endpoint["id"]
+        ids = {"delivery_id": delivery["id"], "endpoint_id": key}
+        if not endpoint.get("enabled", True):
+            reason = endpoint.get("disabled_reason") or "disabled"
+            tried = unsent(delivery, endpoint, f"endpoint disabled: {reason}")
+            outgoing: list[Outgoing] = [(self._attempts, tried.record("failed"), Contract.ATTEMPT)]
+            await produce(self._producer, outgoing, key, ids)
+            return None
+        async with self._clients.client(key) as client:
+            tried = await attempt(client, delivery, endpoint, self._settings)
+        decided = plan(tried, bool(endpoint.get("ordered")), self._settings, self._rng, clock.now())
+        change = self._status.judge(endpoint, tried)
+        if change is not None and change.get("enabled") is False:
+            decided = Plan("failed")  # disabled now: no retry of it or of anything after it
+        await produce(self._producer, self._outgoing(job, tried, decided), key, ids)
+        log.info("attempt recorded", extra={**ids, "outcome": decided.outcome})
+        if change is not None:
+            await self._status.apply(key, change, ids)
+        if decided.retry is not None and decided.tier is None:
+            job.state = decided.retry
+            return decided.delay
+        return None
+
+    def _outgoing(self, job: Job, tried: Tried, decided: Plan) -> list[Outgoing]:
+        """What the attempt leaves on Kafka: its record, and its retry or dead letter."""
+        out: list[Outgoing] = [(self._attempts, tried.record(decided.outcome), Contract.ATTEMPT)]
+        if decided.retry is not None and decided.tier is not None:
+            tier = physical(self._settings.topic_prefix, decided.tier)
+            out.append((tier, decided.retry, Contract.DELIVERY))
+        if decided.dead_reason is not None:
+            record = job.record
+            value = encode(Contract.DELIVERY, tried.delivery)
+            origin = (record.topic, record.partition, record.offset, record.key, value)
+            letter = dead_letter(decided.dead_reason, *origin, "dispatcher", kind="exhausted")
+            out.append((self._dead, letter, Contract.DEAD_LETTER))
+        return out
 
     async def _endpoint(self, delivery: dict[str, Any]) -> dict[str, Any] | None:
         """The endpoint as configured once the view has read what the delivery's writer saw.
 
-        None (after logging) when the endpoint was deleted or is disabled: nothing to send.
+        None (after logging) when the endpoint was deleted: nothing to send.
         """
         ids = {"delivery_id": delivery["id"], "endpoint_id": delivery["endpoint_id"]}
         offset = int(delivery.get("config_offset", 0))
@@ -121,7 +135,4 @@ class DeliveryHandler:
         endpoint = self._view.get("endpoint", delivery["endpoint_id"])
         if endpoint is None:
             log.info("endpoint deleted, delivery skipped", extra=ids)
-        elif not endpoint.get("enabled", True):
-            log.info("endpoint disabled, delivery skipped", extra=ids)
-            return None
         return endpoint

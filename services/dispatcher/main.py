@@ -1,4 +1,5 @@
-"""``hookbus serve dispatcher``: deliver every record of the deliveries topic over HTTP.
+"""``hookbus serve dispatcher``: deliver every record of the deliveries topic and its retry
+tiers over HTTP.
 
 Runs until SIGTERM/SIGINT, then stops fetching, lets running deliveries finish (bounded),
 commits what is done and exits 0.
@@ -11,26 +12,36 @@ import contextlib
 import logging
 from functools import partial
 
-from aiokafka import AIOKafkaConsumer
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from fastapi import FastAPI
 
 from services.dispatcher.clients import ClientPool
 from services.dispatcher.consumer import ParallelConsumer
-from services.dispatcher.handler import DeliveryHandler, lane_limit
+from services.dispatcher.endpoint_writer import EndpointWriter
+from services.dispatcher.guarded_network import PublicOnlyBackend
+from services.dispatcher.handler import DeliveryHandler, backlog_limit, lane_limit
 from services.dispatcher.lanes import LaneScheduler
+from services.dispatcher.parking import Parking
+from services.dispatcher.rate_limits import RateLimits
+from services.dispatcher.retry_tiers import due_epoch
 from shared import lifecycle
 from shared.config_view import ConfigView
 from shared.errors import KafkaUnavailable
 from shared.health import health_router, start_http
 from shared.kafka_io import durable_producer
 from shared.settings import Settings
-from shared.topics import Topic, physical
+from shared.topics import Topic, physical, retry_topics
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 25.0
 # Records fetched but not finished, per unit of delivery concurrency: enough that lanes of a
 # slow endpoint do not starve the others at once, small enough to bound memory.
 BUFFER_FACTOR = 4
+# One partition may hold this share of the buffer: a partition stuck behind an ordered
+# endpoint's retry pauses alone before it fills the buffer all partitions share.
+PARTITION_SHARE = 4
 
 
 def main() -> int:
@@ -54,21 +65,46 @@ async def _view_ready(view: ConfigView, stop: asyncio.Event) -> bool:
     return False
 
 
+def _rate(view: ConfigView, endpoint_id: str) -> float | None:
+    endpoint = view.get("endpoint", endpoint_id)
+    return None if endpoint is None else endpoint.get("rate_limit")
+
+
 def _pipeline(
-    settings: Settings, handler: DeliveryHandler, view: ConfigView
+    settings: Settings, handler: DeliveryHandler, view: ConfigView, producer: AIOKafkaProducer
 ) -> tuple[AIOKafkaConsumer, ParallelConsumer]:
-    """The deliveries consumer (subscribed, not started) and the parallel loop around it."""
+    """The consumer of deliveries and retry tiers (subscribed, not started) and the loop."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap,
         group_id=f"{settings.topic_prefix}dispatcher",
         client_id=f"hookbus-dispatcher-{settings.instance_id}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        # Range assignment gives one copy the same partition number of every topic, so an
+        # endpoint's deliveries and retries (same key, same partition) are worked on in one
+        # place: one rate limit, one health record, one lane.
+        partition_assignment_strategy=(RangePartitionAssignor,),
     )
-    scheduler = LaneScheduler(handler, partial(lane_limit, view), settings.delivery_concurrency)
-    parallel = ParallelConsumer(consumer, scheduler, settings.delivery_concurrency * BUFFER_FACTOR)
-    topic = physical(settings.topic_prefix, Topic.DELIVERIES)
-    consumer.subscribe([topic], listener=parallel.listener())
+    tiers = [physical(settings.topic_prefix, t) for t in retry_topics(settings.retry_schedule)]
+    scheduler = LaneScheduler(
+        handler,
+        partial(lane_limit, view),
+        settings.delivery_concurrency,
+        gate=RateLimits(partial(_rate, view)).wait,
+        spill=Parking(settings, producer) if tiers else None,
+        backlog_for=partial(backlog_limit, view),
+    )
+    buffered = settings.delivery_concurrency * BUFFER_FACTOR
+    parallel = ParallelConsumer(
+        consumer,
+        scheduler,
+        buffered,
+        partition_buffered=max(1, buffered // PARTITION_SHARE),
+        tiers=tiers,
+        due_of=lambda record: due_epoch(record.value, orjson.loads),
+    )
+    topics = [physical(settings.topic_prefix, Topic.DELIVERIES), *tiers]
+    consumer.subscribe(topics, listener=parallel.listener())
     return consumer, parallel
 
 
@@ -89,9 +125,11 @@ async def serve(settings: Settings) -> int:
     await view.start()
     producer = durable_producer(settings.bootstrap, f"hookbus-dispatcher-{settings.instance_id}")
     await producer.start()
-    clients = ClientPool(max_idle=max(64, settings.delivery_concurrency))
-    handler = DeliveryHandler(settings, view, producer, clients)
-    consumer, parallel = _pipeline(settings, handler, view)
+    backend = None if settings.allow_private_destinations else PublicOnlyBackend()
+    clients = ClientPool(max_idle=max(64, settings.delivery_concurrency), backend=backend)
+    writer = EndpointWriter(view, producer, config)
+    handler = DeliveryHandler(settings, view, producer, clients, writer)
+    consumer, parallel = _pipeline(settings, handler, view, producer)
     server, http_task = start_http(
         _health(view, parallel), settings.http_host, settings.dispatcher_port
     )

@@ -15,6 +15,7 @@ from services.ingress import (
     messages,
 )
 from services.ingress.inbound import api as inbound_api
+from services.ingress.recovery import router as recovery_router
 from services.ingress.state import Ingress
 from shared.health import health_router
 from shared.http_errors import error_response
@@ -66,4 +67,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(event_types.router)
     app.include_router(messages.router)
     inbound_api.install(app, hub)
+    app.include_router(recovery_router)
     return app

@@ -30,7 +30,7 @@ from shared import clock, signing
 from shared.contracts import Contract, decode, encode
 from shared.ids import new_id
 from shared.kafka_io import ensure_topics
-from shared.topics import Topic, physical
+from shared.topics import Topic, physical, retry_topic
 from tests.support.receiver import Received, Receiver
 from tests.support.stack import REPO, free_port, poll
 
@@ -73,7 +73,7 @@ class Dispatcher:
         asyncio.run(ensure_topics(bootstrap, self.prefix, PARTITIONS))
         self.config_offset = self.produce(Topic.CONFIG, [(f"app/{self.app_id}", app(self.app_id))])
 
-    def topic(self, topic: Topic) -> str:
+    def topic(self, topic: Topic | str) -> str:
         return physical(self.prefix, topic)
 
     def start(self) -> None:
@@ -147,7 +147,11 @@ class Dispatcher:
         return made
 
     def records(
-        self, topic: Topic, contract: Contract, done: Callable[[list[Record]], bool], timeout: float
+        self,
+        topic: Topic | str,
+        contract: Contract,
+        done: Callable[[list[Record]], bool],
+        timeout: float,
     ) -> list[Record]:
         """Read ``topic`` from the start until ``done(records)``; AssertionError at the deadline."""
         return asyncio.run(read_until(self.bootstrap, self.topic(topic), contract, done, timeout))
@@ -258,13 +262,18 @@ def test_bad_record_is_dead_lettered(dispatcher: Dispatcher) -> None:
     assert dead[0]["origin"]["service"] == "dispatcher" and dead[0]["record"] == "{not json"
 
 
-def test_server_error_is_a_failed_attempt(dispatcher: Dispatcher) -> None:
+def test_server_error_is_retried_from_the_first_tier(dispatcher: Dispatcher) -> None:
     with Receiver(lambda _r: (500, b"broken")) as receiver:
         endpoint_id, _ = dispatcher.add_endpoint(receiver.url)
-        dispatcher.deliver(endpoint_id)
+        [sent] = dispatcher.deliver(endpoint_id)
         [attempt] = dispatcher.records(Topic.ATTEMPTS, Contract.ATTEMPT, of(endpoint_id, 1), 30)
-        assert attempt["outcome"] == "failed" and attempt["error"] is None
+        assert attempt["outcome"] == "retrying" and attempt["error"] is None
         assert attempt["response"]["status"] == 500 and attempt["response"]["body"] == "broken"
+        # The default schedule's first step: 5 s ± 20 %, waiting on the retry.5s tier.
+        [retry] = dispatcher.records(retry_topic(5), Contract.DELIVERY, of(endpoint_id, 1), 30)
+        assert retry["id"] == sent["id"] and retry["attempt"] == 2
+        wait = (clock.parse(retry["due_at"]) - clock.parse(attempt["timestamp"])).total_seconds()
+        assert 3.9 <= wait <= 6.5
 
 
 def test_hanging_endpoint_does_not_delay_others_on_its_partition(dispatcher: Dispatcher) -> None:
@@ -299,11 +308,16 @@ def test_private_destination_is_refused(kafka_bootstrap: str, tmp_path: Path) ->
     guarded.start()
     try:
         with Receiver() as receiver:
-            endpoint_id, _ = guarded.add_endpoint(receiver.url)
-            guarded.deliver(endpoint_id)
-            [attempt] = guarded.records(Topic.ATTEMPTS, Contract.ATTEMPT, of(endpoint_id, 1), 30)
-            assert attempt["outcome"] == "failed" and attempt["response"] is None
-            assert "private address" in attempt["error"]
+            # An IP literal is refused before connecting; a name when the connection is made,
+            # to the addresses checked (the name resolves to loopback).
+            by_name = receiver.url.replace("127.0.0.1", "localhost")
+            for url in (receiver.url, by_name):
+                endpoint_id, _ = guarded.add_endpoint(url)
+                guarded.deliver(endpoint_id)
+                found = guarded.records(Topic.ATTEMPTS, Contract.ATTEMPT, of(endpoint_id, 1), 30)
+                [attempt] = [a for a in found if a["endpoint_id"] == endpoint_id]
+                assert attempt["outcome"] == "retrying" and attempt["response"] is None
+                assert "private address" in attempt["error"], attempt["error"]
             assert receiver.requests == []
     finally:
         assert guarded.terminate() == 0, guarded.log()

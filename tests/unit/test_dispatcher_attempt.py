@@ -10,7 +10,7 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from services.dispatcher.attempt import attempt, classify, decide_next
+from services.dispatcher.attempt import attempt, classify
 from services.dispatcher.exchange import MAX_RESPONSE_BYTES, response_text
 from shared import signing
 from shared.contracts import Contract, validate
@@ -31,7 +31,8 @@ def endpoint(**changes: Any) -> dict[str, Any]:
 def run(handler: Handler, ep: dict[str, Any], settings: Settings = ALLOW) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await attempt(client, delivery(), ep, settings)
+            tried = await attempt(client, delivery(), ep, settings)
+            return tried.record(tried.outcome)
 
     record = asyncio.run(go())
     validate(Contract.ATTEMPT, record)
@@ -45,11 +46,6 @@ def run(handler: Handler, ep: dict[str, Any], settings: Settings = ALLOW) -> dic
 )  # fmt: skip
 def test_classify(status: int | None, outcome: str) -> None:
     assert classify(status) == outcome
-
-
-def test_decide_next_keeps_the_outcome_until_retry_tiers_exist() -> None:
-    assert decide_next("failed", delivery(), ALLOW) == "failed"
-    assert decide_next("succeeded", delivery(), ALLOW) == "succeeded"
 
 
 def test_success_records_request_and_response() -> None:
@@ -129,7 +125,7 @@ def test_response_text_replaces_invalid_utf8_within_the_cap() -> None:
     assert len(text.encode()) <= MAX_RESPONSE_BYTES and set(text) == {"\ufffd"}
 
 
-def test_private_destination_is_refused_without_a_request() -> None:
+def test_private_ip_literal_is_refused_without_a_request() -> None:
     calls: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -18,12 +18,14 @@ from services.dispatcher.lanes import LaneScheduler
 class Record:
     offset: int
     key: bytes | None
+    due: float | None = None
 
 
 class MemoryConsumer:
     """The slice of AIOKafkaConsumer the ParallelConsumer uses."""
 
     def __init__(self, records: dict[str, list[Record]]) -> None:
+        self.log = {tp: list(items) for tp, items in records.items()}
         self.pending = {tp: list(items) for tp, items in records.items()}
         self._paused: set[str] = set()
         self.commits: list[dict[str, int]] = []
@@ -56,6 +58,9 @@ class MemoryConsumer:
             await asyncio.sleep(timeout_ms / 1000)
         return batch
 
+    def seek(self, tp: str, offset: int) -> None:
+        self.pending[tp] = [r for r in self.log[tp] if r.offset >= offset]
+
     async def commit(self, offsets: dict[str, int]) -> None:
         self.commits.append(dict(offsets))
 
@@ -79,7 +84,7 @@ def test_backpressure_pauses_and_nothing_is_dropped() -> None:
         gate, peak = asyncio.Event(), [0]
         source = MemoryConsumer({"p0": records(*["a", "b"] * 15), "p1": records(*["c"] * 10)})
 
-        async def run(record: Any) -> None:
+        async def run(job: Any) -> None:
             await gate.wait()
 
         scheduler = LaneScheduler(run, lambda key: 8, max_running=100)
@@ -107,8 +112,8 @@ def test_commits_wait_for_the_slowest_record_of_a_partition() -> None:
         slow = asyncio.Event()
         source = MemoryConsumer({"p0": records("slow", "fast", "fast", "fast")})
 
-        async def run(record: Any) -> None:
-            if record.key == b"slow":
+        async def run(job: Any) -> None:
+            if job.record.key == b"slow":
                 await slow.wait()
 
         scheduler = LaneScheduler(run, lambda key: 8, max_running=10)
@@ -132,8 +137,8 @@ def test_giving_up_commits_what_is_done_and_abandons_the_rest() -> None:
     async def go() -> None:
         source = MemoryConsumer({"p0": records("ok", "hang", "ok")})
 
-        async def run(record: Any) -> None:
-            if record.key == b"hang":
+        async def run(job: Any) -> None:
+            if job.record.key == b"hang":
                 await asyncio.Event().wait()
 
         scheduler = LaneScheduler(run, lambda key: 8, max_running=10)
@@ -153,7 +158,7 @@ def test_a_crashed_delivery_stops_the_loop() -> None:
     async def go() -> None:
         source = MemoryConsumer({"p0": records("a")})
 
-        async def run(record: Any) -> None:
+        async def run(job: Any) -> None:
             raise RuntimeError("bug")
 
         scheduler = LaneScheduler(run, lambda key: 8, max_running=10)
@@ -174,8 +179,8 @@ def test_partitions_resume_only_a_quarter_below_the_bound() -> None:
         gates = [asyncio.Event() for _ in range(20)]
         source = MemoryConsumer({"p0": records(*[f"ep{i}" for i in range(20)])})
 
-        async def run(record: Any) -> None:
-            await gates[record.offset].wait()
+        async def run(job: Any) -> None:
+            await gates[job.record.offset].wait()
 
         scheduler = LaneScheduler(run, lambda key: 8, max_running=100)
         parallel = ParallelConsumer(source, scheduler, max_buffered=8)
@@ -192,6 +197,63 @@ def test_partitions_resume_only_a_quarter_below_the_bound() -> None:
         for gate in gates:
             gate.set()
         await until(lambda: source.committed("p0") == 20)
+        stop.set()
+        await loop
+
+    asyncio.run(go())
+
+
+def test_a_full_partition_pauses_alone() -> None:
+    async def go() -> None:
+        gate = asyncio.Event()
+        source = MemoryConsumer({"p0": records(*["stuck"] * 20), "p1": records(*["c"] * 10)})
+
+        async def run(job: Any) -> None:
+            if job.record.key == b"stuck":
+                await gate.wait()
+
+        scheduler = LaneScheduler(run, lambda key: 1, max_running=100)
+        parallel = ParallelConsumer(source, scheduler, max_buffered=100, partition_buffered=4)
+        stop = asyncio.Event()
+        loop = asyncio.create_task(parallel.run(stop))
+        await until(lambda: source.committed("p1") == 10)
+        assert source.paused() == {"p0"} and scheduler.load("p0") <= 4
+        gate.set()
+        await until(lambda: source.committed("p0") == 20)
+        assert not source.paused()
+        stop.set()
+        await loop
+
+    asyncio.run(go())
+
+
+def test_a_tier_partition_waits_for_its_head_to_be_due() -> None:
+    async def go() -> None:
+        now = [100.0]
+        tier = [Record(0, b"a", 50.0), Record(1, b"b", 105.0), Record(2, b"c", 101.0)]
+        source = MemoryConsumer({"retry": tier, "main": records("m", "m")})
+        ran: list[tuple[str, int]] = []
+
+        async def run(job: Any) -> None:
+            ran.append((job.partition, job.record.offset))
+
+        scheduler = LaneScheduler(run, lambda key: 8, max_running=10)
+        parallel = ParallelConsumer(
+            source,
+            scheduler,
+            max_buffered=100,
+            tiers={"retry"},
+            due_of=lambda record: record.due,
+            clock=lambda: now[0],
+        )
+        stop = asyncio.Event()
+        loop = asyncio.create_task(parallel.run(stop))
+        await until(lambda: source.committed("main") == 2 and source.committed("retry") == 1)
+        assert source.paused() == {"retry"} and ("retry", 1) not in ran
+        now[0] = 105.0  # the head is due: the later record, due earlier, follows it
+        await until(lambda: source.committed("retry") == 3)
+        assert [o for p, o in ran if p == "retry"] == [0, 1, 2]
+        assert not source.paused()
         stop.set()
         await loop
 

@@ -16,9 +16,11 @@ import pytest
 
 from services.dispatcher.clients import ClientPool
 from services.dispatcher.handler import ENDPOINT_CONCURRENCY, DeliveryHandler, lane_limit
-from shared import signing
+from services.dispatcher.lanes import Job
+from services.dispatcher.offsets import OffsetTracker
+from shared import clock, signing
 from shared.config_view import ConfigState
-from shared.contracts import Contract, decode, examples
+from shared.contracts import Contract, decode, encode, examples
 from shared.errors import KafkaUnavailable
 from shared.settings import Settings
 
@@ -77,21 +79,53 @@ def endpoint_for(delivery: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**data, "id": delivery["endpoint_id"], "secrets": secrets, **changes}
 
 
-def handle(raw: bytes, view: FakeView, status: int = 200) -> tuple[FakeProducer, list[Any]]:
-    producer, calls = FakeProducer(), []
+class FakeWriter:
+    def __init__(self) -> None:
+        self.updates: list[tuple[str, dict[str, Any], bool]] = []
+
+    async def update(self, endpoint_id: str, changes: dict[str, Any], touch: bool = False) -> bool:
+        self.updates.append((endpoint_id, changes, touch))
+        return True
+
+
+def job_for(raw: bytes, key: bytes | None = b"ep_key") -> Job:
+    return Job("t.deliveries-2", "ep_key", Record("t.deliveries", 2, 41, key, raw), OffsetTracker())
+
+
+def handle(
+    raw: bytes,
+    view: FakeView,
+    status: int = 200,
+    settings: Settings = SETTINGS,
+    headers: dict[str, str] | None = None,
+    writer: FakeWriter | None = None,
+    job: Job | None = None,
+) -> tuple[FakeProducer, list[Any], float | None]:
+    producer, calls, result = FakeProducer(), [], []
 
     def respond(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        return httpx.Response(status)
+        return httpx.Response(status, headers=headers)
 
     async def go() -> None:
         clients = ClientPool(transport=httpx.MockTransport(respond))
-        handler = DeliveryHandler(SETTINGS, view, producer, clients)  # type: ignore[arg-type]
-        await handler(Record("t.deliveries", 2, 41, b"ep_key", raw))
+        handler = DeliveryHandler(
+            settings,
+            view,  # type: ignore[arg-type]
+            producer,  # type: ignore[arg-type]
+            clients,
+            writer,  # type: ignore[arg-type]
+            rng=lambda: 0.5,  # no jitter
+        )
+        result.append(await handler(job or job_for(raw)))
         await clients.aclose()
 
     asyncio.run(go())
-    return producer, calls
+    return producer, calls, result[0]
+
+
+def sent_to(producer: FakeProducer, topic: str) -> list[dict[str, Any]]:
+    return [orjson.loads(value) for t, _key, value in producer.sent if t == topic]
 
 
 @pytest.mark.parametrize("path", examples(Contract.DELIVERY), ids=lambda p: p.name)
@@ -100,7 +134,8 @@ def test_every_delivery_example_yields_one_attempt(path: Path) -> None:
     delivery = decode(Contract.DELIVERY, raw)
     view = FakeView()
     view.apply(f"endpoint/{delivery['endpoint_id']}", endpoint_for(delivery))
-    producer, calls = handle(raw, view)
+    producer, calls, again = handle(raw, view)
+    assert again is None
     assert len(calls) == 1 and calls[0].content == delivery["body"].encode()
     assert view.waited == [delivery.get("config_offset", 0)]
     [(topic, key, value)] = producer.sent
@@ -110,7 +145,7 @@ def test_every_delivery_example_yields_one_attempt(path: Path) -> None:
 
 
 def test_bad_record_goes_to_the_dead_topic() -> None:
-    producer, calls = handle(b'{"v": 1, "id": "nope"}', FakeView())
+    producer, calls, _ = handle(b'{"v": 1, "id": "nope"}', FakeView())
     assert calls == []
     [(topic, key, value)] = producer.sent
     assert topic == "t.dead" and key == b"ep_key"
@@ -118,25 +153,108 @@ def test_bad_record_goes_to_the_dead_topic() -> None:
     assert dead["origin"]["offset"] == 41 and dead["origin"]["service"] == "dispatcher"
 
 
-@pytest.mark.parametrize("state", ["deleted", "disabled"])
-def test_deleted_or_disabled_endpoint_gets_nothing(state: str) -> None:
+def test_deleted_endpoint_gets_nothing() -> None:
     raw = examples(Contract.DELIVERY)[0].read_bytes()
-    delivery = decode(Contract.DELIVERY, raw)
-    view = FakeView()
-    if state == "disabled":
-        view.apply(f"endpoint/{delivery['endpoint_id']}", endpoint_for(delivery, enabled=False))
-    producer, calls = handle(raw, view)
+    producer, calls, _ = handle(raw, FakeView())
     assert calls == [] and producer.sent == []
 
 
-def test_failed_answer_is_recorded_as_failed() -> None:
+def test_disabled_endpoint_gets_a_failed_attempt_without_a_request() -> None:
     raw = examples(Contract.DELIVERY)[0].read_bytes()
     delivery = decode(Contract.DELIVERY, raw)
     view = FakeView()
-    view.apply(f"endpoint/{delivery['endpoint_id']}", endpoint_for(delivery))
-    producer, _ = handle(raw, view, status=503)
-    attempt = decode(Contract.ATTEMPT, producer.sent[0][2])
-    assert attempt["outcome"] == "failed" and attempt["response"]["status"] == 503
+    disabled = endpoint_for(delivery, enabled=False, disabled_reason="the endpoint answered 410")
+    view.apply(f"endpoint/{delivery['endpoint_id']}", disabled)
+    producer, calls, _ = handle(raw, view)
+    assert calls == []
+    [attempt] = sent_to(producer, "t.attempts")
+    assert attempt["outcome"] == "failed" and attempt["response"] is None
+    assert attempt["error"] == "endpoint disabled: the endpoint answered 410"
+    assert len(producer.sent) == 1
+
+
+def with_endpoint(**changes: Any) -> tuple[bytes, dict[str, Any], FakeView]:
+    raw = examples(Contract.DELIVERY)[0].read_bytes()
+    delivery = decode(Contract.DELIVERY, raw)
+    view = FakeView()
+    view.apply(f"endpoint/{delivery['endpoint_id']}", endpoint_for(delivery, **changes))
+    return raw, delivery, view
+
+
+def test_failed_answer_is_retried_on_the_tier_of_its_step() -> None:
+    raw, delivery, view = with_endpoint()
+    producer, _, again = handle(raw, view, status=503)
+    assert again is None
+    [attempt] = sent_to(producer, "t.attempts")
+    assert attempt["outcome"] == "retrying" and attempt["response"]["status"] == 503
+    [retry] = sent_to(producer, "t.retry.5s")
+    assert retry["id"] == delivery["id"] and retry["attempt"] == 2
+    wait = clock.parse(retry["due_at"]) - clock.parse(attempt["timestamp"])
+    assert 4.9 <= wait.total_seconds() <= 5.5  # rng 0.5: no jitter
+    assert all(key == delivery["endpoint_id"].encode() for _, key, _ in producer.sent)
+
+
+def test_retry_after_lengthens_the_wait_and_picks_a_longer_tier() -> None:
+    raw, _, view = with_endpoint()
+    producer, _, _ = handle(raw, view, status=429, headers={"Retry-After": "120"})
+    [retry] = sent_to(producer, "t.retry.5m")
+    [attempt] = sent_to(producer, "t.attempts")
+    wait = clock.parse(retry["due_at"]) - clock.parse(attempt["timestamp"])
+    assert 119.9 <= wait.total_seconds() <= 121
+
+
+def test_failure_after_the_last_step_is_exhausted_and_dead_lettered() -> None:
+    raw, delivery, view = with_endpoint()
+    settings = Settings(topic_prefix="t.", allow_private_destinations=True, retry_schedule=(1.0,))
+    last = encode(Contract.DELIVERY, {**delivery, "attempt": 2})
+    producer, _, _ = handle(last, view, status=500, settings=settings)
+    [attempt] = sent_to(producer, "t.attempts")
+    assert attempt["outcome"] == "exhausted" and attempt["attempt"] == 2
+    [dead] = [decode(Contract.DEAD_LETTER, v) for t, _, v in producer.sent if t == "t.dead"]
+    assert dead["kind"] == "exhausted" and "after 2 attempt(s); last: HTTP 500" in dead["reason"]
+    assert decode(Contract.DELIVERY, dead["record"].encode())["attempt"] == 2
+    assert not [t for t, _, _ in producer.sent if t.startswith("t.retry.")]
+
+
+def test_gone_disables_the_endpoint_and_stops_retrying() -> None:
+    raw, delivery, view = with_endpoint()
+    writer = FakeWriter()
+    producer, _, _ = handle(raw, view, status=410, writer=writer)
+    [attempt] = sent_to(producer, "t.attempts")
+    assert attempt["outcome"] == "failed" and len(producer.sent) == 1
+    [(endpoint_id, change, touch)] = writer.updates
+    assert endpoint_id == delivery["endpoint_id"] and touch
+    assert change == {
+        "enabled": False,
+        "disabled_reason": "the endpoint answered 410 Gone",
+        "failing_since": None,
+    }
+
+
+def test_failing_past_the_disable_limit_disables_with_a_reason() -> None:
+    since = "2020-01-01T00:00:00.000Z"  # checkpointed by an earlier dispatcher
+    raw, _, view = with_endpoint(failing_since=since)
+    writer = FakeWriter()
+    settings = Settings(topic_prefix="t.", allow_private_destinations=True, disable_after=60.0)
+    producer, _, _ = handle(raw, view, status=500, settings=settings, writer=writer)
+    [attempt] = sent_to(producer, "t.attempts")
+    assert attempt["outcome"] == "failed"  # disabled now: no retry
+    [(_, change, _)] = writer.updates
+    assert change["enabled"] is False and since in change["disabled_reason"]
+
+
+def test_ordered_endpoint_retries_in_its_lane() -> None:
+    raw, delivery, view = with_endpoint(ordered=True)
+    job = job_for(raw)
+    producer, _, again = handle(raw, view, status=500, job=job)
+    assert again is not None and 4.9 <= again <= 5.1
+    assert [t for t, _, _ in producer.sent] == ["t.attempts"]
+    assert job.state["attempt"] == 2 and job.state["id"] == delivery["id"]
+    # Its next turn uses the state the first one left, not the record.
+    producer, calls, again = handle(raw, view, status=200, job=job)
+    assert again is None and len(calls) == 1
+    [attempt] = sent_to(producer, "t.attempts")
+    assert attempt["attempt"] == 2 and attempt["outcome"] == "succeeded"
 
 
 def test_lane_limit_is_one_for_ordered_and_unknown_endpoints() -> None:
@@ -154,7 +272,7 @@ def test_config_offset_beyond_the_topic_end_uses_the_view_as_is() -> None:
     delivery = decode(Contract.DELIVERY, raw)
     view = FakeView(position=5, end=5)  # the delivery names offset 17
     view.apply(f"endpoint/{delivery['endpoint_id']}", endpoint_for(delivery))
-    producer, calls = handle(raw, view)
+    producer, calls, _ = handle(raw, view)
     assert len(calls) == 1 and len(producer.sent) == 1
 
 
@@ -168,7 +286,7 @@ def test_a_view_behind_a_reachable_offset_keeps_waiting() -> None:
     async def go() -> None:
         clients = ClientPool(transport=httpx.MockTransport(lambda _r: httpx.Response(200)))
         handler = DeliveryHandler(SETTINGS, view, producer, clients)  # type: ignore[arg-type]
-        task = asyncio.create_task(handler(Record("t.deliveries", 0, 0, None, raw)))
+        task = asyncio.create_task(handler(job_for(raw, None)))
         while len(view.waited) < 2:
             await asyncio.sleep(0.01)
         assert not task.done()

@@ -39,11 +39,23 @@ def test_a_pending_record_holds_back_later_finished_ones() -> None:
 
 
 def test_gaps_in_offsets_are_fine() -> None:
-    # Compaction and transaction markers leave holes in a partition's offsets.
+    # Compaction and transaction markers leave holes in a partition's offsets: the commit may
+    # go up to the first pending record.
     tracker = tracker_with(3, 7, 20)
     tracker.done(3)
     tracker.done(7)
-    assert tracker.to_commit() == 8
+    assert tracker.to_commit() == 20
+    tracker.done(20)
+    assert tracker.to_commit() == 21
+
+
+def test_a_long_held_record_keeps_only_unfinished_offsets() -> None:
+    tracker = tracker_with(*range(100_000))
+    for offset in range(1, 100_000):
+        tracker.done(offset)
+    assert tracker.outstanding == 1 and tracker.to_commit() is None
+    tracker.done(0)
+    assert tracker.to_commit() == 100_000
 
 
 def test_commit_is_offered_once_until_more_becomes_safe() -> None:

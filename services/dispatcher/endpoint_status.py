@@ -1,0 +1,52 @@
+"""Turning attempts into endpoint health, and health changes into config writes.
+
+:class:`EndpointHealth` decides (no I/O); :class:`EndpointWriter` writes to the config topic,
+where every service sees an endpoint disabled with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from services.dispatcher.attempt import Tried
+from services.dispatcher.endpoint_health import Change, EndpointHealth
+from services.dispatcher.endpoint_writer import EndpointWriter
+from services.dispatcher.kafka_out import persistently
+from services.dispatcher.outcomes import GONE
+from shared.config_view import Object
+
+log = logging.getLogger(__name__)
+
+
+class EndpointStatus:
+    """What each attempt means for its endpoint's health; writes the resulting changes."""
+
+    def __init__(self, disable_after: float, writer: EndpointWriter | None) -> None:
+        self._health = EndpointHealth(disable_after)
+        self._writer = writer
+
+    def judge(self, endpoint: Object, tried: Tried) -> Change | None:
+        """The change ``tried`` calls for, if any; pass it to :meth:`apply` afterwards."""
+        if tried.outcome == "succeeded":
+            return self._health.succeeded(endpoint)
+        if tried.exchange.status == GONE:
+            return self._health.gone(endpoint)
+        return self._health.failed(endpoint, time.time())
+
+    async def apply(self, endpoint_id: str, change: Change, ids: dict[str, str]) -> None:
+        """Write ``change`` to the endpoint's config record; blocks while Kafka is down."""
+        writer = self._writer
+        try:
+            if writer is None:
+                return
+            disabling = change.get("enabled") is False
+            await persistently(
+                lambda: writer.update(endpoint_id, change, touch=disabling),
+                "updating the endpoint",
+                ids,
+            )
+            if disabling:
+                log.warning("endpoint disabled", extra={**ids, "reason": change["disabled_reason"]})
+        finally:
+            self._health.written(endpoint_id, change)

@@ -1,0 +1,85 @@
+"""Resend one message to one endpoint, or recover every delivery to an endpoint that ended
+failed since a time. Both answer 202 once audit has produced the new deliveries to Kafka; the
+dispatcher attempts them as new attempts of the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Depends, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime
+
+from services.ingress.auth import authorized
+from services.ingress.endpoints import find_endpoint
+from services.ingress.state import Hub, Ingress
+from shared import clock
+from shared.errors import Conflict
+from shared.http_errors import error_response
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/apps/{app}", tags=["recovery"], dependencies=[Depends(authorized)])
+
+
+class RecoverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: AwareDatetime | NaiveDatetime = Field(
+        description="resend deliveries that ended failed at or after this time (UTC if no offset)",
+        examples=["2026-11-22T10:00:00Z"],
+    )
+
+
+def _enabled(endpoint: dict[str, Any]) -> None:
+    if not endpoint.get("enabled", True):
+        raise Conflict(
+            "the endpoint is disabled; enable it first (PATCH enabled: true)",
+            {"disabled_reason": endpoint.get("disabled_reason")},
+            code="endpoint_disabled",
+        )
+
+
+async def _forward(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
+    """POST ``body`` to audit's ``path``; relay its answer, or 503 when it cannot be reached."""
+    try:
+        answer = await hub.audit.post(
+            path, json=body, headers={"authorization": f"Bearer {hub.settings.admin_token}"}
+        )
+    except httpx.HTTPError as exc:
+        log.warning("audit unreachable", extra={"path": path, "error": str(exc)})
+        return error_response(503, "audit_unavailable", "the audit service is not reachable")
+    return Response(
+        content=answer.content,
+        status_code=answer.status_code,
+        media_type=answer.headers.get("content-type", "application/json"),
+    )
+
+
+@router.post(
+    "/messages/{msg}/endpoints/{ep}/resend",
+    status_code=202,
+    summary="Send a message to an endpoint again (a new attempt, signed afresh)",
+)
+async def resend(app: str, msg: str, ep: str, hub: Hub) -> Response:
+    """404 when the message was never sent to the endpoint; 409 when the endpoint is disabled."""
+    endpoint = await find_endpoint(hub, app, ep)
+    _enabled(endpoint)
+    path = f"/v1/apps/{endpoint['app_id']}/messages/{msg}/endpoints/{endpoint['id']}/resend"
+    return await _forward(hub, path, {"config_offset": hub.config.view.position})
+
+
+@router.post(
+    "/endpoints/{ep}/recover",
+    status_code=202,
+    summary="Resend every message whose delivery to the endpoint ended failed since a time",
+)
+async def recover(app: str, ep: str, body: RecoverIn, hub: Hub) -> Response:
+    """Answers ``{count}``: how many messages are delivered again. 409 when disabled."""
+    endpoint = await find_endpoint(hub, app, ep)
+    _enabled(endpoint)
+    since = body.since if body.since.tzinfo else body.since.replace(tzinfo=UTC)
+    path = f"/v1/apps/{endpoint['app_id']}/endpoints/{endpoint['id']}/recover"
+    offset = hub.config.view.position
+    return await _forward(hub, path, {"since": clock.iso(since), "config_offset": offset})
