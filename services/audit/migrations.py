@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, inspect, select, text
 
-from services.audit import schema
+from services.audit import inbound_schema, schema
 from shared import clock
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,16 @@ def _tables(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(first), checkfirst=True)
 
 
+def _inbound_tables(conn: Connection) -> None:
+    received = (
+        inbound_schema.inbound_requests,
+        inbound_schema.inbound_routings,
+        inbound_schema.inbound_route_runs,
+        inbound_schema.route_attempts,
+    )
+    schema.metadata.create_all(conn, tables=list(received), checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "messages, channels, attempts and dead letters", _tables),
     Migration(
@@ -103,6 +113,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             ),
         ),
     ),
+    Migration(3, "the received log of inbound webhooks and its route attempts", _inbound_tables),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
