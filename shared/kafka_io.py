@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -50,12 +51,15 @@ async def send(
     return meta.partition, meta.offset
 
 
-async def ensure_topics(bootstrap: str, prefix: str, partitions: int) -> None:
-    """Create every hookbus topic that does not exist yet; safe to run from many copies at once.
+async def ensure_topics(
+    bootstrap: str, prefix: str, partitions: int, extra: Sequence[TopicSpec] = ()
+) -> None:
+    """Create every hookbus topic, and the ``extra`` ones, that does not exist yet; safe to run
+    from many copies at once.
 
     Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused.
     """
-    await create_topics(bootstrap, layout(prefix, partitions))
+    await create_topics(bootstrap, [*layout(prefix, partitions), *extra])
 
 
 async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
