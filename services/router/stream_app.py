@@ -134,6 +134,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         window: InOrderAcks[faust.EventT[bytes]] = InOrderAcks(manual.ack, IN_FLIGHT)
         try:
             async for event in manual.events():
+                # plan() judges before its first await: no rebalance slips in between.
                 await claims.ensure(event.message.partition)
                 durable = await router.dispatch(await router.plan(incoming(event)))
                 await window.add(event, durable)
