@@ -1,10 +1,10 @@
 """What the ingress, router and audit share about received (inbound) requests.
 
 - The body travels byte for byte: as text when it is valid UTF-8, else base64.
-- Sources' ``match`` and routes' ``matches`` test JSONPath → value on the body's *document*:
-  the parsed JSON body, or for a form-encoded body the form as an object (a field sent once is a
-  string, a repeated one a list of strings). A body that parses as neither has no document, and
-  no JSONPath predicate holds on it.
+- Sources' ``match`` and routes' ``matches`` test JSONPath → value (:mod:`shared.predicates`)
+  on the body's *document*: the parsed JSON body, or for a form-encoded body the form as an
+  object (a field sent once is a string, a repeated one a list of strings). A body that parses
+  as neither has no document, and no JSONPath predicate holds on it; nor does an invalid path.
 - Records with a ``kind`` share the events and attempts topics with kind-less outbound records.
 """
 
@@ -13,13 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import orjson
-from jsonpath_ng.jsonpath import JSONPath
-from jsonpath_ng.parser import parse
+
+from shared import predicates
+from shared.predicates import PathError
+from shared.predicates import compile_path as compile_path  # validates source and route paths
 
 UTF8, BASE64 = "utf8", "base64"
 FORM = "application/x-www-form-urlencoded"
@@ -85,15 +86,15 @@ def document(body: bytes, content_type: str | None) -> Any:
         return NO_DOCUMENT
 
 
-@lru_cache(maxsize=4096)
-def compile_path(expression: str) -> JSONPath:
-    """The compiled JSONPath ``expression`` (must start with ``$``); raise ``ValueError``."""
-    if not expression.startswith("$"):
-        raise ValueError(f"JSONPath must start with $: {expression!r}")
+def find(expression: str, doc: Any) -> list[Any]:
+    """The values the JSONPath selects in ``doc``; none for a missing document, or for an
+    expression that is invalid or fails on it (a predicate or a key never breaks routing)."""
+    if doc is NO_DOCUMENT:
+        return []
     try:
-        return parse(expression)
-    except Exception as exc:  # besides JSONPathError, the parser raises plain Exceptions
-        raise ValueError(f"not a JSONPath expression: {expression!r} ({exc})") from exc
+        return predicates.find(expression, doc)
+    except PathError:
+        return []
 
 
 def holds(expression: str, expected: Any, doc: Any) -> bool:
@@ -102,25 +103,12 @@ def holds(expression: str, expected: Any, doc: Any) -> bool:
     Never raises: a malformed expression (refused when the configuration was written) or a
     missing document holds nothing.
     """
-    if doc is NO_DOCUMENT:
-        return False
-    try:
-        found = compile_path(expression).find(doc)
-    except Exception:  # a predicate must never break routing
-        return False
-    return any(_same(match.value, expected) for match in found)
+    return any(predicates.json_equal(value, expected) for value in find(expression, doc))
 
 
 def all_hold(matches: Mapping[str, Any] | None, doc: Any) -> bool:
     """True when every ``JSONPath → value`` of ``matches`` holds; empty or None always holds."""
     return all(holds(path, value, doc) for path, value in (matches or {}).items())
-
-
-def _same(found: Any, expected: Any) -> bool:
-    # JSON equality: true is not 1, and 1 equals 1.0.
-    if isinstance(found, bool) or isinstance(expected, bool):
-        return type(found) is type(expected) and found == expected
-    return bool(found == expected)
 
 
 def record_kind(raw: bytes | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -51,14 +52,18 @@ async def send(
 
 
 async def ensure_topics(
-    bootstrap: str, prefix: str, partitions: int, schedule: tuple[float, ...] = ()
+    bootstrap: str,
+    prefix: str,
+    partitions: int,
+    schedule: tuple[float, ...] = (),
+    extra: Sequence[TopicSpec] = (),
 ) -> None:
-    """Create every hookbus topic that does not exist yet (with a retry tier per delay of
-    ``schedule``); safe to run from many copies at once.
+    """Create every hookbus topic (with a retry tier per delay of ``schedule``), and the
+    ``extra`` ones, that does not exist yet; safe to run from many copies at once.
 
     Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused.
     """
-    await create_topics(bootstrap, layout(prefix, partitions, schedule))
+    await create_topics(bootstrap, [*layout(prefix, partitions, schedule), *extra])
 
 
 async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 import uvloop
@@ -14,6 +14,7 @@ from aiokafka.errors import KafkaError
 from shared import log as logs
 from shared.kafka_io import ensure_topics
 from shared.settings import Settings
+from shared.topics import TopicSpec
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,8 +27,11 @@ def prepare(service: str) -> Settings:
     return settings
 
 
-async def topics_ready(settings: Settings, attempts: int = 60) -> None:
-    """Create the topics (idempotently), retrying while the broker is still starting."""
+async def topics_ready(
+    settings: Settings, attempts: int = 60, extra: Sequence[TopicSpec] = ()
+) -> None:
+    """Create the topics, and a service's own ``extra`` ones (idempotently), retrying while the
+    broker is still starting."""
     settings.bootstrap  # noqa: B018 - raises SettingsError at once when no broker is set
     for attempt in range(attempts):
         try:
@@ -36,6 +40,7 @@ async def topics_ready(settings: Settings, attempts: int = 60) -> None:
                 settings.topic_prefix,
                 settings.partitions,
                 settings.retry_schedule,
+                extra,
             )
             return
         except (KafkaError, OSError) as exc:  # the broker may not answer yet

@@ -9,6 +9,7 @@ from types import FrameType
 
 import faust
 
+from services.router.claims_log import changelog_spec
 from services.router.config_gate import ConfigGate
 from services.router.stream_app import create_app
 from shared import lifecycle
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 async def _config_view(settings: Settings) -> ConfigView:
     # Our topics exist, with our settings, before faust subscribes; aiokafka clients must be
     # created inside the loop that runs them.
-    await lifecycle.topics_ready(settings)
+    await lifecycle.topics_ready(settings, extra=[changelog_spec(settings)])
     topic = physical(settings.topic_prefix, Topic.CONFIG)
     return ConfigView(settings.bootstrap, topic, client_id="hookbus-router-config")
 

@@ -1,10 +1,11 @@
 """The duplicate window: caller event ids and Idempotency-Keys claimed in the last 24 hours.
 
-Claims live in a key-value store (the router's faust table, in memory) whose every write is also
-a record on the table's changelog topic, produced like any other record of the event and awaited
-before the event is committed; a restarted router rebuilds the store from that changelog. Keys
-start with the app id, the key of the events, and each claim is written to the changelog
-partition of the event that made it: the partition that owns the event owns its claims.
+Claims live in memory, one store per events partition (:mod:`services.router.claims`), and
+every claim is also a record on the window's changelog topic, produced like any other record of
+the event and awaited before the event is committed; a router given a partition rebuilds its
+store from that changelog. Keys start with the app id, the key of the events, and each claim is
+written to the changelog partition of the event that made it: the partition that owns the event
+owns its claims.
 
 At least once: an event consumed again after a crash finds its own claims (same partition and
 offset) and is routed again, never refused as its own duplicate.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -64,17 +65,27 @@ def window_keys(event: Mapping[str, Any]) -> tuple[bytes | None, bytes | None]:
     return by_id, by_key
 
 
+class Stores(Protocol):
+    """The claim stores, one per events partition."""
+
+    def store(self, partition: int) -> MutableMapping[bytes, bytes]:
+        """The claims made by events of ``partition``, by window key."""
+
+    def purge(self, now: float) -> int:
+        """Drop the claims that expired by ``now``; return how many."""
+
+
 class Window:
-    """Judges events against the claims in ``store`` and claims for the ones it accepts."""
+    """Judges events against the claims of their partition and claims for the ones it accepts."""
 
     def __init__(
         self,
-        store: MutableMapping[bytes, bytes],
+        claims: Stores,
         changelog_topic: str,
         ttl: float,
         now: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
+        self.claims = claims
         self.changelog_topic = changelog_topic
         self.ttl = ttl
         self._now = now
@@ -87,14 +98,15 @@ class Window:
         by_id, by_key = window_keys(event)
         idempotency = event.get("idempotency") or {}
         own = Verdict(ACCEPTED, True, event["id"], event["timestamp"])
-        key_claim = self._other(by_key, partition, offset)
+        store = self.claims.store(partition)
+        key_claim = self._other(store, by_key, partition, offset)
         if key_claim is not None:
             if key_claim.request_hash != idempotency.get("hash"):
                 return Verdict(KEY_REUSED, False, key_claim.message_id, key_claim.timestamp), []
             replay = Verdict(key_claim.status, False, key_claim.message_id, key_claim.timestamp)
             return Verdict(**{**replay.__dict__, "replayed": True}), []
         verdict = own
-        if self._other(by_id, partition, offset) is not None:
+        if self._other(store, by_id, partition, offset) is not None:
             verdict = Verdict(DUPLICATE, False, event["id"], event["timestamp"])
         claims = []
         expires = self._now() + self.ttl
@@ -109,12 +121,14 @@ class Window:
                     idempotency.get("hash"),
                     expires,
                 )
-                claims.append(self._claim(key, claim))
+                claims.append(self._claim(store, key, claim))
         return verdict, claims
 
-    def _other(self, key: bytes | None, partition: int, offset: int) -> Claim | None:
+    def _other(
+        self, store: Mapping[bytes, bytes], key: bytes | None, partition: int, offset: int
+    ) -> Claim | None:
         """The live claim on ``key`` made by another event, or None."""
-        raw = None if key is None else self.store.get(key)
+        raw = None if key is None else store.get(key)
         if raw is None:
             return None
         claim = Claim.decode(raw)
@@ -122,16 +136,12 @@ class Window:
             return None
         return claim
 
-    def _claim(self, key: bytes, claim: Claim) -> Outgoing:
+    def _claim(self, store: MutableMapping[bytes, bytes], key: bytes, claim: Claim) -> Outgoing:
         value = claim.encode()
-        self.store[key] = value
+        store[key] = value
         return Outgoing(self.changelog_topic, key, value, claim.partition)
 
     def purge(self) -> int:
-        """Drop expired claims from the local store; return how many. (The changelog forgets
-        them by retention.)"""
-        now = self._now()
-        expired = [k for k, raw in list(self.store.items()) if Claim.decode(raw).expires <= now]
-        for key in expired:
-            del self.store[key]
-        return len(expired)
+        """Drop expired claims from memory; return how many. (The changelog forgets them by
+        retention.)"""
+        return self.claims.purge(self._now())

@@ -165,15 +165,22 @@ def test_window_survives_a_router_restart_and_a_late_verdict_is_pending(
         for message_id in ("r-2", "r-1"):
             late = post(stack, app, {"event_type": "a.b", "payload": {"late": 1}, "id": message_id})
             assert late.status_code == 202 and late.headers["x-hookbus-verdict"] == "pending"
+        # A backlog behind them: the restarted router once skipped some of these now and then
+        # (faust's table recovery raced its own seek) and routed others twice.
+        backlog = [{"event_type": "a.b", "payload": {"n": n}} for n in range(100)]
+        waiting = stack.client.post(f"/v1/apps/{app}/messages/batch", json={"messages": backlog})
+        assert waiting.status_code == 202, waiting.text
     finally:
         start_router(stack)
     # The durable events were checked all the same: r-2 delivered, the second r-1 never.
     arrives(stack, app, receiver, "marker.sent")
-    delivered = {
+    delivered = [
         (r.headers["webhook-id"], orjson.dumps(body(r)["data"])) for r in receiver.requests
-    }
+    ]
     assert ("r-2", b'{"late":1}') in delivered and ("r-1", b'{"late":1}') not in delivered
     assert (plain.json()["id"], b'{"plain":true}') in delivered
+    assert [body(r)["data"].get("n") for r in receiver.requests[3:-1]] == list(range(100))
+    assert len(delivered) == len(set(delivered)) == 104, "a clean restart delivers nothing twice"
     for message_id in ("r-1", "r-2"):  # the restarted router rebuilt the window
         again = post(stack, app, {"event_type": "a.b", "payload": {}, "id": message_id})
         assert again.status_code == 409, again.text

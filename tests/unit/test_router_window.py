@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from aiokafka.partitioner import DefaultPartitioner
 
+from services.router.claims import Claims
 from services.router.handler import Incoming, Router
 from services.router.window import Window
 from shared.config_view import ConfigState
@@ -39,7 +40,7 @@ class Clock:
 
 
 def window(clock: Clock | None = None) -> Window:
-    return Window({}, "t.changelog", 60.0, clock or Clock())
+    return Window(Claims(), "t.changelog", 60.0, clock or Clock())
 
 
 def test_duplicate_id_is_refused_until_the_window_ends() -> None:
@@ -57,7 +58,8 @@ def test_duplicate_id_is_refused_until_the_window_ends() -> None:
     clock.now += 61
     assert judge.judge(event(), 1, 13)[0].status == 202
     assert judge.purge() == 1  # the other app's claim expired; evt-1 was claimed again
-    assert list(judge.store) == [f"{APP}/id/evt-1".encode()]
+    assert list(judge.claims.store(1)) == [f"{APP}/id/evt-1".encode()]
+    assert list(judge.claims.store(2)) == []
 
 
 def test_an_event_consumed_again_is_routed_not_refused() -> None:

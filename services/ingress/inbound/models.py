@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from services.ingress.inbound.verification import Provider
 from services.ingress.models import EventTypeName, Strict
-from shared.inbound import compile_path
+from shared.predicates import check_paths, compile_path
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
@@ -23,9 +23,10 @@ FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "con
 
 
 def check_jsonpaths(predicates: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Every key must be a JSONPath expression; raise ``ValueError`` naming the bad one."""
-    for expression in predicates or {}:
-        compile_path(expression)
+    """Every key must be an RFC 9535 JSONPath; raise ``ValueError`` naming the bad ones."""
+    problems = check_paths(predicates or {})
+    if problems:
+        raise ValueError("; ".join(f"invalid JSONPath {p.path!r}: {p.reason}" for p in problems))
     return predicates
 
 

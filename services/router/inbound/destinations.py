@@ -21,7 +21,7 @@ import orjson
 
 from shared import clock
 from shared.ids import new_id
-from shared.inbound import NO_DOCUMENT, compile_path
+from shared.inbound import find
 
 Object = dict[str, Any]
 
@@ -42,12 +42,7 @@ def kafka_key(destination: Mapping[str, Any], inbound: Mapping[str, Any], doc: A
         return str(inbound["source_id"])
     if not key.startswith("$"):
         return str(key)
-    if doc is NO_DOCUMENT:
-        return str(inbound["source_id"])
-    try:
-        found = [match.value for match in compile_path(key).find(doc)]
-    except Exception:  # a key must never break routing
-        found = []
+    found = find(key, doc)  # never raises: a key must never break routing
     if not found or found[0] is None:
         return str(inbound["source_id"])
     value = found[0]
