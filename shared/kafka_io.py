@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 from shared import clock
 from shared.contracts import Contract, encode
 from shared.errors import KafkaUnavailable
+from shared.tier_partitions import align_tiers
 from shared.topics import MAX_RECORD_BYTES, TopicSpec, layout
 
 log = logging.getLogger(__name__)
@@ -51,18 +52,26 @@ async def send(
 
 
 async def ensure_topics(
-    bootstrap: str, prefix: str, partitions: int, schedule: tuple[float, ...] = ()
+    bootstrap: str,
+    prefix: str,
+    partitions: int,
+    schedule: tuple[float, ...] = (),
+    replication: int = 1,
 ) -> None:
     """Create every hookbus topic that does not exist yet (with a retry tier per delay of
-    ``schedule``); safe to run from many copies at once.
+    ``schedule``), each with ``replication`` copies, then grow retry tiers that have fewer
+    partitions than the deliveries topic; safe to run from many copies at once.
 
-    Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused.
+    Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused and
+    ``TopicLayoutError`` when a retry tier has more partitions than the deliveries topic.
     """
-    await create_topics(bootstrap, layout(prefix, partitions, schedule))
+    await create_topics(bootstrap, layout(prefix, partitions, schedule), replication)
+    await align_tiers(bootstrap, prefix, schedule)
 
 
-async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
-    """Create the topics of ``specs`` that are missing, ignoring ones created concurrently."""
+async def create_topics(bootstrap: str, specs: list[TopicSpec], replication: int = 1) -> None:
+    """Create the topics of ``specs`` that are missing (``replication`` copies of each),
+    ignoring ones created concurrently."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hookbus-admin")
     await admin.start()
     try:
@@ -71,7 +80,7 @@ async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
         if not missing:
             return
         response = await admin.create_topics(
-            [NewTopic(s.name, s.partitions, 1, topic_configs=s.config) for s in missing]
+            [NewTopic(s.name, s.partitions, replication, topic_configs=s.config) for s in missing]
         )
         for name, code, *_ in response.topic_errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):

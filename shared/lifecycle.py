@@ -36,6 +36,7 @@ async def topics_ready(settings: Settings, attempts: int = 60) -> None:
                 settings.topic_prefix,
                 settings.partitions,
                 settings.retry_schedule,
+                settings.replication_factor,
             )
             return
         except (KafkaError, OSError) as exc:  # the broker may not answer yet

@@ -24,7 +24,7 @@ the agent does about it:
   of every 2.8 s keeps that short.
 - Only ``internal`` topics are declared by faust, so ours are never re-created. The leader topic
   is disabled (no ``on_leader`` work); internal topics (the duplicate window's changelog) get
-  replication factor 1, as our own topics do.
+  ``HOOKBUS_REPLICATION_FACTOR``, as our own topics do.
 - The duplicate window is a faust table in memory, rebuilt from its changelog when partitions
   are assigned (faust holds the partition's events until then). It has as many partitions as
   the events topic, so faust assigns each changelog partition with its events partition. Claims
@@ -39,15 +39,19 @@ the agent does about it:
 from __future__ import annotations
 
 import logging
+from functools import partial
+from typing import Any
 
 import faust
 
 from services.router.config_gate import ConfigGate
+from services.router.deliveries import Outgoing
 from services.router.faust_io import FaustOutbox, IdempotentProducer, add_health_pages, raw_topic
 from services.router.handler import Incoming, Router
 from services.router.inbound.planner import InboundPlanner
 from services.router.inflight import InOrderAcks
 from services.router.window import Window
+from shared import consumer_lag, metrics
 from shared.settings import Settings
 from shared.topics import MAX_RECORD_BYTES, Topic, physical
 from shared.user_topics import UserTopics
@@ -73,7 +77,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=settings.replication_factor,
         topic_disable_leader=True,
         table_standby_replicas=0,
         producer_acks=-1,
@@ -103,7 +107,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         replies_topic=physical(settings.topic_prefix, Topic.REPLIES),
         inbound=InboundPlanner(
             gate.view,
-            UserTopics(settings.bootstrap, settings.partitions),
+            UserTopics(settings.bootstrap, settings.partitions, settings.replication_factor),
             events_topic=physical(settings.topic_prefix, Topic.EVENTS),
             deliveries_topic=physical(settings.topic_prefix, Topic.DELIVERIES),
             attempts_topic=physical(settings.topic_prefix, Topic.ATTEMPTS),
@@ -117,8 +121,9 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         window: InOrderAcks[faust.EventT[bytes]] = InOrderAcks(manual.ack, IN_FLIGHT)
         try:
             async for event in manual.events():
-                durable = await router.dispatch(await router.plan(incoming(event)))
-                await window.add(event, durable)
+                planned = await router.plan(incoming(event))
+                _count(planned, router)
+                await window.add(event, await router.dispatch(planned))
         except Exception as exc:
             # A restarted actor would ack later events and so commit past this one.
             log.critical("routing stopped by an unexpected error", exc_info=True)
@@ -133,7 +138,24 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
             log.info("expired claims dropped", extra={"claims": dropped})
 
     add_health_pages(app, gate)
+    consumer_lag.watch(settings, "router", partial(_assigned, app), [events.get_topic_name()])
     return app
+
+
+def _assigned(app: faust.App) -> set[Any]:
+    """The partitions the router's consumer owns; none before it started."""
+    try:
+        return set(app.consumer.assignment())
+    except Exception:  # faust raises its own ConsumerNotStarted until then
+        return set()
+
+
+def _count(planned: list[Outgoing], router: Router) -> None:
+    """Count one routed event and the deliveries it caused."""
+    topics = [item.topic for item in planned]
+    dead = router.dead_topic in topics
+    metrics.EVENTS_ROUTED.labels("dead_lettered" if dead else "routed").inc()
+    metrics.DELIVERIES_CREATED.inc(topics.count(router.deliveries_topic))
 
 
 def _window(app: faust.App, settings: Settings) -> Window:
