@@ -16,9 +16,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from shared import clock
+
+# No "<name>_created" sample beside each counter and histogram: a process start time says it.
+disable_created_metrics()
 
 __all__ = ["CONTENT_TYPE_LATEST"]
 
