@@ -28,7 +28,7 @@ from prometheus_client import (
 from shared import clock
 
 # No "<name>_created" sample beside each counter and histogram: a process start time says it.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in the library
 
 __all__ = ["CONTENT_TYPE_LATEST"]
 
