@@ -12,8 +12,8 @@ from aiokafka.errors import KafkaError
 from shared import clock
 from shared.contracts import Contract, encode
 from shared.errors import KafkaUnavailable
-from shared.tier_partitions import align_tiers
-from shared.topics import MAX_RECORD_BYTES, TopicSpec, layout
+from shared.tier_partitions import align_tiers, partition_count
+from shared.topics import MAX_RECORD_BYTES, RETRY_PREFIX, Topic, TopicSpec, layout, physical
 
 log = logging.getLogger(__name__)
 TOPIC_ALREADY_EXISTS = 36
@@ -65,7 +65,14 @@ async def ensure_topics(
     Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused and
     ``TopicLayoutError`` when a retry tier has more partitions than the deliveries topic.
     """
-    await create_topics(bootstrap, layout(prefix, partitions, schedule), replication)
+    specs = layout(prefix, partitions, schedule)
+    tiers = [spec for spec in specs if spec.name.startswith(physical(prefix, RETRY_PREFIX))]
+    await create_topics(bootstrap, [spec for spec in specs if spec not in tiers], replication)
+    # New tiers get the partition count the deliveries topic really has (it may have been
+    # created or grown by hand), older ones are grown to it.
+    count = await partition_count(bootstrap, physical(prefix, Topic.DELIVERIES))
+    tiers = [TopicSpec(spec.name, count or spec.partitions, spec.config) for spec in tiers]
+    await create_topics(bootstrap, tiers, replication)
     await align_tiers(bootstrap, prefix, schedule)
 
 

@@ -24,8 +24,13 @@ INVALID_PARTITIONS = 37  # the broker's answer when another copy grew the topic 
 
 
 def partition_counts(described: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Partition count by topic name from ``describe_topics``; topics in error are left out."""
-    return {t["topic"]: len(t["partitions"]) for t in described if not t.get("error_code")}
+    """Partition count by topic name from ``describe_topics``; topics in error, or so new that
+    the broker lists no partition yet, are left out."""
+    return {
+        t["topic"]: len(t["partitions"])
+        for t in described
+        if not t.get("error_code") and t["partitions"]
+    }
 
 
 def tiers_to_grow(counts: Mapping[str, int], deliveries: str, tiers: list[str]) -> dict[str, int]:
@@ -48,6 +53,16 @@ def tiers_to_grow(counts: Mapping[str, int], deliveries: str, tiers: list[str]) 
         if have is not None and have < wanted:
             grow[tier] = wanted
     return grow
+
+
+async def partition_count(bootstrap: str, topic: str) -> int | None:
+    """How many partitions ``topic`` has; None when it does not exist. Blocks on the broker."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hookbus-admin")
+    await admin.start()
+    try:
+        return partition_counts(await admin.describe_topics([topic])).get(topic)
+    finally:
+        await admin.close()
 
 
 async def align_tiers(bootstrap: str, prefix: str, schedule: tuple[float, ...]) -> dict[str, int]:
