@@ -38,6 +38,9 @@ EVENTS_ACCEPTED = Counter(
     "Events the ingress wrote durably to Kafka: published messages or received inbound requests",
     ["kind"],
 )
+HTTP_IN_FLIGHT = Gauge(
+    "hookbus_http_requests_in_flight", "HTTP requests the ingress is answering right now"
+)
 INBOUND_REQUESTS = Counter(
     "hookbus_inbound_requests",
     "Inbound webhook requests received, by source id and verification result "
