@@ -22,6 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from shared import metrics
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord, KafkaUnavailable
 
@@ -142,6 +143,7 @@ class ConfigView(ConfigState):
                 for record in batches.get(self._tp, []):
                     self._apply_record(record.key, record.value)
                 self._position = await self._consumer.position(self._tp)
+                metrics.CONFIG_VIEW_OFFSET.set(self._position)
             except KafkaError as exc:
                 log.warning("config view fetch failed", extra={"error": str(exc)})
                 await asyncio.sleep(0.5)

@@ -4,6 +4,7 @@ HookbusError
 ├── Retryable            transient: try again later (Kafka down, receiver timeout)
 │   └── KafkaUnavailable the broker did not acknowledge: nothing was accepted (HTTP 503)
 ├── BadRecord            a Kafka record that can never be processed: dead-letter it
+├── TopicLayoutError     the broker's topics break what hookbus relies on: refuse to start
 └── ApiError             a refusal to show to an HTTP caller, with status and code
     ├── BadRequest (400)  Unauthorized (401)  Forbidden (403)  NotFound (404)
     ├── Conflict (409)    PayloadTooLarge (413)  UnsupportedMediaType (415)
@@ -34,6 +35,10 @@ class BadRecord(HookbusError):
         super().__init__(reason)
         self.reason = reason
         self.raw = raw
+
+
+class TopicLayoutError(HookbusError):
+    """Topics on the broker are laid out in a way hookbus cannot work with (see the message)."""
 
 
 class ApiError(HookbusError):

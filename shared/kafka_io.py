@@ -13,7 +13,8 @@ from aiokafka.errors import KafkaError
 from shared import clock
 from shared.contracts import Contract, encode
 from shared.errors import KafkaUnavailable
-from shared.topics import MAX_RECORD_BYTES, TopicSpec, layout
+from shared.tier_partitions import align_tiers, partition_count
+from shared.topics import MAX_RECORD_BYTES, RETRY_PREFIX, Topic, TopicSpec, layout, physical
 
 log = logging.getLogger(__name__)
 TOPIC_ALREADY_EXISTS = 36
@@ -56,18 +57,32 @@ async def ensure_topics(
     prefix: str,
     partitions: int,
     schedule: tuple[float, ...] = (),
+    replication: int = 1,
     extra: Sequence[TopicSpec] = (),
 ) -> None:
-    """Create every hookbus topic (with a retry tier per delay of ``schedule``), and the
-    ``extra`` ones, that does not exist yet; safe to run from many copies at once.
+    """Create every hookbus topic that does not exist yet (with a retry tier per delay of
+    ``schedule``), and the ``extra`` ones, each with ``replication`` copies, then grow retry
+    tiers that have fewer partitions than the deliveries topic; safe to run from many copies
+    at once.
 
-    Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused.
+    Blocks until the broker answers; raises ``KafkaError`` if topic creation is refused and
+    ``TopicLayoutError`` when a retry tier has more partitions than the deliveries topic.
     """
-    await create_topics(bootstrap, [*layout(prefix, partitions, schedule), *extra])
+    specs = layout(prefix, partitions, schedule)
+    tiers = [spec for spec in specs if spec.name.startswith(physical(prefix, RETRY_PREFIX))]
+    others = [spec for spec in specs if spec not in tiers]
+    await create_topics(bootstrap, [*others, *extra], replication)
+    # New tiers get the partition count the deliveries topic really has (it may have been
+    # created or grown by hand), older ones are grown to it.
+    count = await partition_count(bootstrap, physical(prefix, Topic.DELIVERIES))
+    tiers = [TopicSpec(spec.name, count or spec.partitions, spec.config) for spec in tiers]
+    await create_topics(bootstrap, tiers, replication)
+    await align_tiers(bootstrap, prefix, schedule)
 
 
-async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
-    """Create the topics of ``specs`` that are missing, ignoring ones created concurrently."""
+async def create_topics(bootstrap: str, specs: list[TopicSpec], replication: int = 1) -> None:
+    """Create the topics of ``specs`` that are missing (``replication`` copies of each),
+    ignoring ones created concurrently."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hookbus-admin")
     await admin.start()
     try:
@@ -76,7 +91,7 @@ async def create_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
         if not missing:
             return
         response = await admin.create_topics(
-            [NewTopic(s.name, s.partitions, 1, topic_configs=s.config) for s in missing]
+            [NewTopic(s.name, s.partitions, replication, topic_configs=s.config) for s in missing]
         )
         for name, code, *_ in response.topic_errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):

@@ -40,6 +40,7 @@ async def topics_ready(
                 settings.topic_prefix,
                 settings.partitions,
                 settings.retry_schedule,
+                settings.replication_factor,
                 extra,
             )
             return

@@ -61,6 +61,12 @@ def _bool(text: str) -> bool:
     raise SettingsError(f"not a boolean: {text!r}")
 
 
+def _positive(name: str, value: int) -> int:
+    if value < 1:
+        raise SettingsError(f"HOOKBUS_{name} must be at least 1, got {value}")
+    return value
+
+
 def _public_url(text: str | None) -> str | None:
     if text is None:
         return None
@@ -85,6 +91,8 @@ class Settings:
     kafka_bootstrap: str | None = None
     topic_prefix: str = "hookbus."
     partitions: int = 6
+    # Copies of every topic hookbus creates (1 suits a single broker; 3 a production cluster).
+    replication_factor: int = 1
     data_dir: Path = field(default_factory=lambda: Path.home() / ".local" / "share" / "hookbus")
     database_url: str | None = None
     retry_schedule: tuple[float, ...] = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -146,6 +154,7 @@ class Settings:
             kafka_bootstrap=get("KAFKA_BOOTSTRAP"),
             topic_prefix=env.get("HOOKBUS_TOPIC_PREFIX", base.topic_prefix),
             partitions=integer("PARTITIONS", base.partitions),
+            replication_factor=_positive("REPLICATION_FACTOR", integer("REPLICATION_FACTOR", 1)),
             data_dir=Path(data_dir) if data_dir else base.data_dir,
             database_url=get("DATABASE_URL"),
             retry_schedule=parse_schedule(schedule) if schedule else base.retry_schedule,

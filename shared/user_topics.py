@@ -13,11 +13,13 @@ from shared.topics import MAX_RECORD_BYTES, TopicSpec
 
 @dataclass
 class UserTopics:
-    """Creates a user topic with ``partitions`` partitions (and hookbus's record size limit)
-    unless it exists; what a process created or found is remembered."""
+    """Creates a user topic with ``partitions`` partitions, ``replication`` copies (and
+    hookbus's record size limit) unless it exists; what a process created or found is
+    remembered."""
 
     bootstrap: str
     partitions: int
+    replication: int = 1
     known: set[str] = field(default_factory=set)
 
     async def ensure(self, topic: str) -> None:
@@ -29,7 +31,7 @@ class UserTopics:
             return
         spec = TopicSpec(topic, self.partitions, {"max.message.bytes": str(MAX_RECORD_BYTES)})
         try:
-            await create_topics(self.bootstrap, [spec])
+            await create_topics(self.bootstrap, [spec], self.replication)
         except (KafkaError, OSError) as exc:
             raise KafkaUnavailable(f"could not create topic {topic}: {exc}") from exc
         self.known.add(topic)

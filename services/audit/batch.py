@@ -16,6 +16,8 @@ from sqlalchemy import Table
 
 from services.audit.inbound_rows import contract_for
 from services.audit.rows import Origin, Row, attempt_rows, dead_letter_rows, event_rows
+from services.audit.schema import dead_letters
+from shared import metrics
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord
 from shared.kafka_io import dead_letter
@@ -87,3 +89,10 @@ def sort_batch(prefix: str, polled: Polled) -> Batch:
         batch.first[tp] = records[0].offset
         batch.commit[tp] = records[-1].offset + 1
     return batch
+
+
+def count_dead_letters(batch: Batch) -> None:
+    """Count the dead letters a stored batch held, by kind and the service that wrote them."""
+    for table, row in batch.rows:
+        if table is dead_letters:
+            metrics.DEAD_LETTERS.labels(row["kind"], row["origin_service"] or "unknown").inc()

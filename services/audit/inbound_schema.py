@@ -45,6 +45,7 @@ inbound_routings = Table(
     Column("source_id", String, nullable=False),
     Column("routed_at", String, nullable=False),
     Column("route_count", Integer, nullable=False),
+    Index("ix_inbound_routings_routed", "routed_at"),  # retention finds orphans by it
 )
 
 # One row per (request, route) the router ran, in the order they ran.
@@ -80,4 +81,5 @@ route_attempts = Table(
     Column("kafka_offset", BigInteger, nullable=False),
     Index("ix_route_attempts_inbound", "inbound_id", "route_id", "attempt", "ts_ms"),
     Index("ix_route_attempts_route_ts", "route_id", "ts_ms", "id"),
+    Index("ix_route_attempts_ts", "ts_ms"),  # retention
 )

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from sqlalchemy.exc import SQLAlchemyError
 
-from services.audit.batch import Batch, Polled, sort_batch
+from services.audit.batch import Batch, Polled, count_dead_letters, sort_batch
 from services.audit.database import refused_for_good
 from services.audit.store import Store
 from shared.errors import KafkaUnavailable
@@ -76,6 +76,7 @@ class Ingestor:
             await _pause(stop)
             return
         await self._commit(batch.commit)
+        count_dead_letters(batch)
         log.debug("batch stored", extra={"rows": len(batch.rows), "dead": len(batch.dead)})
 
     async def _store_rows(self, batch: Batch) -> None:

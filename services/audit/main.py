@@ -13,7 +13,7 @@ from services.audit.ingest import Ingestor
 from services.audit.recovery import recovery_routes
 from services.audit.retention import Retention
 from services.audit.store import Store
-from shared import lifecycle
+from shared import consumer_lag, lifecycle
 from shared.config_view import ConfigView
 from shared.health import start_http
 from shared.kafka_io import durable_producer
@@ -65,6 +65,7 @@ async def serve(settings: Settings) -> int:
     consumer = consumer_for(settings)
     ingestor = Ingestor(consumer, producer, store, settings.topic_prefix)
     probe = DatabaseProbe(store)
+    consumer_lag.watch(settings, "audit", consumer.assignment)
     retention = Retention(store.engine, settings.retention, settings.retention_interval)
 
     def readiness() -> dict[str, bool]:

@@ -114,6 +114,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(3, "the received log of inbound webhooks and its route attempts", _inbound_tables),
+    Migration(
+        4,
+        "indexes for the received log's retention",
+        statements(
+            "CREATE INDEX IF NOT EXISTS ix_route_attempts_ts ON route_attempts (ts_ms)",
+            "CREATE INDEX IF NOT EXISTS ix_inbound_routings_routed ON inbound_routings (routed_at)",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

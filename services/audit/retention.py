@@ -1,7 +1,8 @@
 """Retention: rows older than ``HOOKBUS_RETENTION`` are deleted, a small batch at a time.
 
 Each table is pruned by its own time (a message by its timestamp, an attempt by the time it was
-made, a dead letter by the time it was written), through the index on that time. Every batch is
+made, a dead letter by the time it was written), through the index on that time; the received
+log too, its routing rows with their request (see :mod:`.inbound_retention`). Every batch is
 its own short transaction, so no lock is held for long and the consumer keeps writing
 meanwhile. On PostgreSQL one audit copy prunes at a time (an advisory lock); the others skip
 that round. A message may go before the last attempts to deliver it: each is kept as long as
@@ -20,6 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Column, Connection, Engine, Table, delete, func, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.audit.inbound_retention import prune_inbound
 from services.audit.schema import attempts, dead_letters, message_channels, messages
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ def prune(
                 deleted[target.table.name] += count
                 if count < batch_rows:
                     break
+        deleted.update(prune_inbound(conn, before_ms, batch_rows, should_stop))
     return deleted
 
 

@@ -10,10 +10,11 @@ import logging
 import time
 
 from services.dispatcher.attempt import Tried
-from services.dispatcher.endpoint_health import Change, EndpointHealth
+from services.dispatcher.endpoint_health import GONE_REASON, Change, EndpointHealth
 from services.dispatcher.endpoint_writer import EndpointWriter
 from services.dispatcher.kafka_out import persistently
 from services.dispatcher.outcomes import GONE
+from shared import metrics
 from shared.config_view import Object
 
 log = logging.getLogger(__name__)
@@ -48,5 +49,11 @@ class EndpointStatus:
             )
             if disabling:
                 log.warning("endpoint disabled", extra={**ids, "reason": change["disabled_reason"]})
+                metrics.ENDPOINTS_DISABLED.labels(_reason(change)).inc()
         finally:
             self._health.written(endpoint_id, change)
+
+
+def _reason(change: Change) -> str:
+    """The metric label of a disabling change: ``gone`` (410) or ``failing``."""
+    return "gone" if change.get("disabled_reason") == GONE_REASON else "failing"

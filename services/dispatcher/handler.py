@@ -22,7 +22,7 @@ from services.dispatcher.endpoint_writer import EndpointWriter
 from services.dispatcher.kafka_out import Outgoing, decode_delivery, persistently, produce
 from services.dispatcher.lanes import Job
 from services.dispatcher.outcomes import Plan, plan
-from shared import clock
+from shared import clock, metrics
 from shared.config_view import ConfigState, ConfigView
 from shared.contracts import Contract, encode
 from shared.kafka_io import dead_letter
@@ -92,6 +92,7 @@ class DeliveryHandler:
             tried = unsent(delivery, endpoint, f"endpoint disabled: {reason}")
             outgoing: list[Outgoing] = [(self._attempts, tried.record("failed"), Contract.ATTEMPT)]
             await produce(self._producer, outgoing, key, ids)
+            metrics.attempted("failed", None, None, delivery)
             return None
         async with self._clients.client(key) as client:
             tried = await attempt(client, delivery, endpoint, self._settings)
@@ -101,6 +102,7 @@ class DeliveryHandler:
             decided = Plan("failed")  # disabled now: no retry of it or of anything after it
         await produce(self._producer, self._outgoing(job, tried, decided), key, ids)
         log.info("attempt recorded", extra={**ids, "outcome": decided.outcome})
+        metrics.attempted(decided.outcome, tried.exchange.status, tried.duration_ms, delivery)
         if change is not None:
             await self._status.apply(key, change, ids)
         if decided.retry is not None and decided.tier is None:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from fastapi import FastAPI
 
+from services.dispatcher import observed
 from services.dispatcher.clients import ClientPool
 from services.dispatcher.consumer import ParallelConsumer
 from services.dispatcher.endpoint_writer import EndpointWriter
@@ -105,6 +106,7 @@ def _pipeline(
     )
     topics = [physical(settings.topic_prefix, Topic.DELIVERIES), *tiers]
     consumer.subscribe(topics, listener=parallel.listener())
+    observed.watch(settings, consumer, scheduler, view)
     return consumer, parallel
 
 

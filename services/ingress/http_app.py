@@ -17,6 +17,7 @@ from services.ingress import (
 from services.ingress.inbound import api as inbound_api
 from services.ingress.recovery import router as recovery_router
 from services.ingress.state import Ingress
+from shared import metrics
 from shared.health import health_router
 from shared.http_errors import error_response
 from shared.json_response import OrjsonResponse
@@ -56,6 +57,11 @@ def create_app(hub: Ingress) -> FastAPI:
         if declared.isdigit() and int(declared) > limit:
             return error_response(413, "payload_too_large", f"request body over {limit} bytes")
         return await call_next(request)
+
+    @app.middleware("http")
+    async def count_in_flight(request: Request, call_next: Endpoint) -> Response:
+        with metrics.HTTP_IN_FLIGHT.track_inprogress():
+            return await call_next(request)
 
     def readiness() -> dict[str, bool]:
         return {"config_caught_up": hub.config.view.ready}

@@ -20,10 +20,14 @@ from shared.settings import Settings
 from shared.topics import Topic, physical
 
 log = logging.getLogger(__name__)
+# How long requests in progress at SIGTERM may take to finish (a publish waiting for its
+# verdict, an inbound request in sync mode); within Kubernetes' default 30 s grace period.
+DRAIN_SECONDS = 25.0
 
 
 async def serve(settings: Settings) -> None:
-    """Serve until SIGTERM/SIGINT, then stop taking requests and flush the producer."""
+    """Serve until SIGTERM/SIGINT; then stop taking connections, let the requests in progress
+    finish (:data:`DRAIN_SECONDS` at most), flush the producer and return."""
     stop = lifecycle.stop_event()
     await lifecycle.topics_ready(settings)
     config_topic = physical(settings.topic_prefix, Topic.CONFIG)
@@ -43,7 +47,9 @@ async def serve(settings: Settings) -> None:
         replies=replies,
         box=secret_box(settings.secret_keys),
     )
-    server, task = start_http(create_app(hub), settings.http_host, settings.http_port)
+    server, task = start_http(
+        create_app(hub), settings.http_host, settings.http_port, DRAIN_SECONDS
+    )
     log.info(
         "ingress listening",
         extra={
@@ -53,12 +59,14 @@ async def serve(settings: Settings) -> None:
         },
     )
     await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
+    log.info("stopping: finishing the requests in progress")
     server.should_exit = True
     await task
     await producer.stop()
     await replies.stop()
     await view.stop()
     await audit.aclose()
+    log.info("ingress stopped")
 
 
 def main() -> int:

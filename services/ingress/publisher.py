@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from services.ingress.state import Ingress
-from shared import clock
+from shared import clock, metrics
 from shared.contracts import Contract, encode
 from shared.errors import PayloadTooLarge
 from shared.ids import new_id
@@ -77,3 +77,4 @@ async def publish(hub: Ingress, records: list[dict[str, Any]]) -> None:
             for record, value in zip(records, encoded, strict=True)
         )
     )
+    metrics.EVENTS_ACCEPTED.labels("message").inc(len(records))

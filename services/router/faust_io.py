@@ -10,6 +10,7 @@ from faust.transport.drivers.aiokafka import Producer
 from faust.web import Request, Response, View
 
 from services.router.config_gate import ConfigGate
+from shared import metrics
 
 
 class IdempotentProducer(Producer):
@@ -46,7 +47,14 @@ class FaustOutbox:
 
 
 def add_health_pages(app: faust.App, gate: ConfigGate) -> None:
-    """``/healthz`` (alive) and ``/readyz`` (config caught up, consumer running, group joined)."""
+    """``/healthz`` (alive), ``/readyz`` (config caught up, consumer running, group joined) and
+    ``/metrics`` (Prometheus)."""
+
+    @app.page("/metrics")
+    async def prometheus(view: View, request: Request) -> Response:
+        # aiohttp refuses a charset inside content_type=, so the header is set whole.
+        headers = {"Content-Type": metrics.CONTENT_TYPE_LATEST}
+        return view.bytes(await metrics.exposition(), headers=headers)
 
     @app.page("/healthz")
     async def healthz(view: View, request: Request) -> Response:

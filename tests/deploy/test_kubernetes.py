@@ -26,7 +26,7 @@ import yaml
 from services.dispatcher.main import DRAIN_SECONDS
 from services.supervisor import SERVICES
 from shared.settings import Settings
-from shared.topics import Topic, physical
+from shared.topics import Topic, physical, retry_topics
 from tests.deploy.support import (
     REPO,
     load_yaml,
@@ -164,6 +164,12 @@ def test_one_deployment_per_service_probed_on_its_own_port() -> None:
         assert {"cpu", "memory"} <= set(resources["requests"]) and "memory" in resources["limits"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        scrape = doc["spec"]["template"]["metadata"]["annotations"]
+        assert scrape == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(service_port(settings, name)),
+            "prometheus.io/path": "/metrics",
+        }, name
         grace = pod["terminationGracePeriodSeconds"]
         assert grace >= (DRAIN_SECONDS + 10 if name == "dispatcher" else 30), name
 
@@ -238,7 +244,10 @@ def test_strimzi_topics_are_the_ones_hookbus_uses() -> None:
         spec = topic["spec"]
         assert spec["replicas"] > int(spec["config"]["min.insync.replicas"])
         topics[spec["topicName"]] = spec
-    assert set(topics) == {physical(settings.topic_prefix, topic) for topic in Topic}
+    tiers = {physical(settings.topic_prefix, t) for t in retry_topics(settings.retry_schedule)}
+    assert set(topics) == {physical(settings.topic_prefix, topic) for topic in Topic} | tiers
+    for tier in tiers:  # as many as deliveries: the dispatcher's assignment relies on it
+        assert topics[tier]["partitions"] == settings.partitions, tier
     for topic in Topic:
         spec = topics[physical(settings.topic_prefix, topic)]
         if topic is Topic.CONFIG:

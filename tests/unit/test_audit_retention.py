@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from services.audit import queries
+from services.audit.inbound_retention import TABLES
 from services.audit.retention import PRUNE_LOCK, Retention, prune
 from services.audit.rows import epoch_ms
 from services.audit.store import Store
@@ -20,6 +21,7 @@ from tests.support.stack import poll
 
 CUTOFF = "2026-11-22T10:00:00Z"
 OLD, NEW = "2026-11-21T09:00:0{}Z", "2026-11-22T10:00:0{}Z"  # a day before / at the cutoff
+NO_INBOUND = dict.fromkeys(TABLES, 0)
 
 
 @pytest.fixture
@@ -45,7 +47,8 @@ def _fill(store: Store) -> None:
 def test_prune_deletes_only_what_is_older_than_the_cutoff(store: Store) -> None:
     _fill(store)
     deleted = prune(store.engine, epoch_ms(CUTOFF))
-    assert deleted == {"message_channels": 10, "messages": 5, "attempts": 5, "dead_letters": 5}
+    outbound = {"message_channels": 10, "messages": 5, "attempts": 5, "dead_letters": 5}
+    assert deleted == {**outbound, **NO_INBOUND}
     left = counts(store)
     assert (left["messages"], left["message_channels"], left["attempts"]) == (2, 4, 2)
     assert left["dead_letters"] == 2
@@ -82,7 +85,8 @@ def test_prune_stops_between_batches_when_asked(store: Store) -> None:
         return len(asked) > 1
 
     deleted = prune(store.engine, epoch_ms(CUTOFF), batch_rows=3, should_stop=stop_after_one)
-    assert deleted == {"message_channels": 3, "messages": 0, "attempts": 0, "dead_letters": 0}
+    outbound = {"message_channels": 3, "messages": 0, "attempts": 0, "dead_letters": 0}
+    assert deleted == {**outbound, **NO_INBOUND}
 
 
 def test_one_postgresql_copy_prunes_at_a_time(store: Store) -> None:

@@ -16,7 +16,9 @@ def install(app: FastAPI, hub: Ingress) -> None:
     settings = hub.settings
     app.state.inbound = Inbound(
         verifiers=Verifiers(settings.public_url),
-        topics=UserTopics(settings.kafka_bootstrap or "", settings.partitions),
+        topics=UserTopics(
+            settings.kafka_bootstrap or "", settings.partitions, settings.replication_factor
+        ),
     )
     app.include_router(sources.router)
     app.include_router(routes.router)

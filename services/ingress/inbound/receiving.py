@@ -23,7 +23,7 @@ from services.ingress.inbound.sources_view import challenge_gate, status_of
 from services.ingress.inbound.state import Inbound, InboundDep
 from services.ingress.inbound.verification import InboundRequest, decide, verify
 from services.ingress.state import Hub, Ingress
-from shared import clock
+from shared import clock, metrics
 from shared.errors import NotFound
 
 router = APIRouter(tags=["receiving"])
@@ -118,6 +118,7 @@ async def receive(
         config_offset=config_offset,
     )
     await publish_inbound(hub, record)
+    metrics.inbound_received(source["id"], decision.log_status)
     if mark:
         await mark_verified(hub, source["id"])
     if decision.answer is not None:
