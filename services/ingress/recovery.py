@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime
 
 from services.ingress.auth import authorized
 from services.ingress.endpoints import find_endpoint
+from services.ingress.examples import ENDPOINT_ID, MESSAGE_ID, answers, body_examples
 from services.ingress.state import Hub, Ingress
 from shared import clock
 from shared.errors import Conflict
@@ -61,6 +62,7 @@ async def _forward(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
     "/messages/{msg}/endpoints/{ep}/resend",
     status_code=202,
     summary="Send a message to an endpoint again (a new attempt, signed afresh)",
+    responses=answers(202, {"message_id": MESSAGE_ID, "endpoint_id": ENDPOINT_ID}),
 )
 async def resend(app: str, msg: str, ep: str, hub: Hub) -> Response:
     """404 when the message was never sent to the endpoint; 409 when the endpoint is disabled."""
@@ -74,6 +76,8 @@ async def resend(app: str, msg: str, ep: str, hub: Hub) -> Response:
     "/endpoints/{ep}/recover",
     status_code=202,
     summary="Resend every message whose delivery to the endpoint ended failed since a time",
+    openapi_extra=body_examples({"since": "2026-11-22T10:00:00Z"}),
+    responses=answers(202, {"count": 3}),
 )
 async def recover(app: str, ep: str, body: RecoverIn, hub: Hub) -> Response:
     """Answers ``{count}``: how many messages are delivered again. 409 when disabled."""

@@ -3,13 +3,27 @@ with the full request and response (bodies kept up to 64 KiB), duration, outcome
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Received, Receiver
 from tests.support.stack import Stack, poll
 
 BIG = b"y" * (100 * 1024)
+
+
+@pytest.fixture(scope="module")
+def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A hookbus with one short retry, so a failing delivery ends (exhausted) within seconds."""
+    data = Path(tmp_path_factory.mktemp("hookbus"))
+    running = Stack(kafka_bootstrap, data, HOOKBUS_RETRY_SCHEDULE="1s").start()
+    yield running
+    codes = running.stop()
+    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
 
 
 def respond(request: Received) -> tuple[int, bytes]:
@@ -64,9 +78,10 @@ def test_attempts_show_request_response_duration_outcome_and_stats(stack: Stack)
         good = new_endpoint(stack, app, receiver.url + "/big", headers={"x-team": "billing"})
         bad = new_endpoint(stack, app, receiver.url + "/fail")
         sent = publish(stack, app, "invoice.paid", {"amount": 7})
-        receiver.wait_for(lambda r: r.headers.get("webhook-id") == sent["id"], count=2)
+        # the good endpoint once; the failing one twice (its first try and its one retry)
+        receiver.wait_for(lambda r: r.headers.get("webhook-id") == sent["id"], count=3)
 
-    by_message = listed(stack, f"/v1/apps/{app}/messages/{sent['id']}/attempts", 2)
+    by_message = listed(stack, f"/v1/apps/{app}/messages/{sent['id']}/attempts", 3)
     assert {a["endpoint_id"] for a in by_message} == {good["id"], bad["id"]}
     base = f"/v1/apps/{app}/endpoints"
     succeeded = listed(stack, f"{base}/{good['id']}/attempts?status=succeeded", 1)
@@ -84,9 +99,14 @@ def test_attempts_show_request_response_duration_outcome_and_stats(stack: Stack)
     assert response["status"] == 200 and response["headers"]["content-type"] == "text/plain"
     assert response["body"] == BIG[: 64 * 1024].decode()  # kept up to 64 KiB
 
-    failed = listed(stack, f"{base}/{bad['id']}/attempts?status=failed", 1)[0]
-    assert failed["outcome"] in ("failed", "exhausted") and failed["response"]["status"] == 500
-    assert failed["response"]["body"] == "boom"
+    failed = listed(stack, f"{base}/{bad['id']}/attempts?status=failed", 1)
+    pending = listed(stack, f"{base}/{bad['id']}/attempts?status=pending", 1)
+    assert [(a["attempt"], a["outcome"]) for a in pending + failed] == [
+        (1, "retrying"),
+        (2, "exhausted"),
+    ]
+    for tried in pending + failed:
+        assert tried["response"]["status"] == 500 and tried["response"]["body"] == "boom"
     assert api.get(f"{base}/{bad['id']}/attempts?status=bogus").status_code == 422
 
     stats = api.get(f"{base}/{good['id']}/stats").json()

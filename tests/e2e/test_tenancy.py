@@ -20,13 +20,28 @@ from tests.support.outbound import new_app, publish
 from tests.support.receiver import Receiver
 from tests.support.stack import Stack, poll
 
-SAMPLE_PATH_VALUES = {"app": "app_x", "ep": "ep_x", "msg": "msg_x", "atm": "atm_x", "name": "a.b"}
+SAMPLE_PATH_VALUES = {
+    "app": "app_x",
+    "ep": "ep_x",
+    "msg": "msg_x",
+    "atm": "atm_x",
+    "name": "a.b",
+    "src": "src_x",
+    "rt": "rt_x",
+    "inbound_id": "in_x",
+}
 
 
 @pytest.fixture(scope="module")
 def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data = Path(tmp_path_factory.mktemp("hookbus"))
-    running = Stack(kafka_bootstrap, data, HOOKBUS_ALLOW_PRIVATE_DESTINATIONS="false").start()
+    # One short retry, so a delivery to a private address reaches its final outcome quickly.
+    running = Stack(
+        kafka_bootstrap,
+        data,
+        HOOKBUS_ALLOW_PRIVATE_DESTINATIONS="false",
+        HOOKBUS_RETRY_SCHEDULE="1s",
+    ).start()
     yield running
     codes = running.stop()
     assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
@@ -76,18 +91,21 @@ def test_private_destinations_refused_at_creation_and_at_delivery(stack: Stack) 
             assert answer.json()["error"]["code"] == "private_destination"
         assert api.get(f"/v1/apps/{app}/endpoints").json()["data"] == []
         # An endpoint whose address turned private after its creation (written straight to
-        # the config log here) gets a failed attempt, and no request.
+        # the config log here) gets failed attempts, retried as usual, and no request.
         endpoint_id = asyncio.run(write_endpoint(stack, app, receiver.url + "/x"))
         sent = publish(stack, app, "invoice.paid")
+        base = f"/v1/apps/{app}/endpoints/{endpoint_id}/attempts"
 
-        def attempts() -> list[dict[str, Any]]:
-            path = f"/v1/apps/{app}/endpoints/{endpoint_id}/attempts?status=failed"
-            data: list[dict[str, Any]] = api.get(path).json()["data"]
+        def attempts(status: str) -> list[dict[str, Any]]:
+            data: list[dict[str, Any]] = api.get(f"{base}?status={status}").json()["data"]
             return data
 
-        attempt = poll(attempts)[0]
-        assert attempt["message_id"] == sent["id"] and attempt["response"] is None
-        assert "private" in attempt["error"]
+        final = poll(lambda: attempts("failed"))
+        first = poll(lambda: attempts("pending"))
+        assert [a["outcome"] for a in first + final] == ["retrying", "exhausted"]
+        for attempt in first + final:
+            assert attempt["message_id"] == sent["id"] and attempt["response"] is None
+            assert "private" in attempt["error"]
         assert receiver.requests == []
 
 

@@ -18,6 +18,8 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from services.ingress import audit_proxy
 from services.ingress.auth import authorized
+from services.ingress.examples import answers
+from services.ingress.inbound.examples import RECEIVED_REQUEST, RESUBMITTED, ROUTE_ATTEMPT
 from services.ingress.inbound.records import inbound_record, publish_inbound
 from services.ingress.state import Hub, Ingress
 from shared.errors import ApiError, Conflict, NotFound
@@ -27,17 +29,29 @@ from shared.json_response import OrjsonResponse
 router = APIRouter(prefix="/v1/inbound", tags=["received log"], dependencies=[Depends(authorized)])
 
 
-@router.get("", summary="The received log (?source_id=&status=&after=&before=)")
+@router.get(
+    "",
+    summary="The received log (?source_id=&status=&after=&before=)",
+    responses=answers(200, [RECEIVED_REQUEST], listed=True),
+)
 async def list_inbound(request: Request, hub: Hub) -> Response:
     return await audit_proxy.forward(hub, request, "/v1/inbound")
 
 
-@router.get("/{inbound_id}", summary="One received request and its routes' outcomes")
+@router.get(
+    "/{inbound_id}",
+    summary="One received request and its routes' outcomes",
+    responses=answers(200, RECEIVED_REQUEST),
+)
 async def get_inbound(inbound_id: str, request: Request, hub: Hub) -> Response:
     return await audit_proxy.forward(hub, request, f"/v1/inbound/{inbound_id}")
 
 
-@router.get("/{inbound_id}/attempts", summary="HTTP forwarding attempts of a received request")
+@router.get(
+    "/{inbound_id}/attempts",
+    summary="HTTP forwarding attempts of a received request",
+    responses=answers(200, [ROUTE_ATTEMPT], listed=True),
+)
 async def inbound_attempts(inbound_id: str, request: Request, hub: Hub) -> Response:
     return await audit_proxy.forward(hub, request, f"/v1/inbound/{inbound_id}/attempts")
 
@@ -65,7 +79,12 @@ class AuditUnavailable(ApiError):
     status, code = 503, "audit_unavailable"
 
 
-@router.post("/{inbound_id}/resubmit", status_code=202, summary="Run the routes again")
+@router.post(
+    "/{inbound_id}/resubmit",
+    status_code=202,
+    summary="Run the routes again",
+    responses=answers(202, RESUBMITTED),
+)
 async def resubmit(inbound_id: str, hub: Hub) -> OrjsonResponse:
     """Route the stored request again: ``202 {id, resubmission_of}`` once durable in Kafka.
 

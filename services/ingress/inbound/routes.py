@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from services.ingress.auth import authorized
+from services.ingress.examples import answers, body_examples
+from services.ingress.inbound.examples import ROUTE, ROUTE_IN, ROUTE_PATCH
 from services.ingress.inbound.models import RouteIn, RoutePatch
 from services.ingress.inbound.state import Inbound, InboundDep
 from services.ingress.paging import page
@@ -73,7 +75,13 @@ def _path(path: str | None) -> str | None:
     return None if path is None else path.lstrip("/")
 
 
-@router.post("", status_code=201, summary="Create a route")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a route",
+    openapi_extra=body_examples(ROUTE_IN),
+    responses=answers(201, ROUTE),
+)
 async def create_route(body: RouteIn, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     """Create a route; 422 for an unknown source or app, or a refused destination."""
     await hub.config.fresh()
@@ -94,7 +102,7 @@ async def create_route(body: RouteIn, hub: Hub, inbound: InboundDep) -> OrjsonRe
     return OrjsonResponse(route, status_code=201)
 
 
-@router.get("", summary="List routes (?source_id=)")
+@router.get("", summary="List routes (?source_id=)", responses=answers(200, [ROUTE], listed=True))
 async def list_routes(
     hub: Hub, limit: Limit = 50, cursor: Cursor = None, source_id: str | None = None
 ) -> OrjsonResponse:
@@ -105,12 +113,17 @@ async def list_routes(
     return OrjsonResponse(page(routes, limit, cursor))
 
 
-@router.get("/{rt}", summary="Get a route")
+@router.get("/{rt}", summary="Get a route", responses=answers(200, ROUTE))
 async def get_route(rt: str, hub: Hub) -> OrjsonResponse:
     return OrjsonResponse(await find_route(hub, rt))
 
 
-@router.patch("/{rt}", summary="Update a route; applies to the next request")
+@router.patch(
+    "/{rt}",
+    summary="Update a route; applies to the next request",
+    openapi_extra=body_examples(ROUTE_PATCH),
+    responses=answers(200, ROUTE),
+)
 async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     current = await find_route(hub, rt)
     changes = body.model_dump(exclude_unset=True, exclude={"destination"})

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from services.ingress.auth import authorized
+from services.ingress.examples import answers, body_examples
+from services.ingress.inbound.examples import SOURCE, SOURCE_IN, SOURCE_PATCH
 from services.ingress.inbound.models import SourceIn, SourcePatch
 from services.ingress.inbound.sources_view import public
 from services.ingress.inbound.state import InboundDep
@@ -57,7 +59,13 @@ def _shown(hub: Ingress, source: Object) -> Object:
     return public(source, hub.config.view, hub.settings.base_url)
 
 
-@router.post("", status_code=201, summary="Create a source (answers its receiving url)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a source (answers its receiving url)",
+    openapi_extra=body_examples(SOURCE_IN),
+    responses=answers(201, SOURCE),
+)
 async def create_source(body: SourceIn, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     """Create a source; 422 when its verification fields do not fit its provider."""
     now = clock.iso()
@@ -75,19 +83,24 @@ async def create_source(body: SourceIn, hub: Hub, inbound: InboundDep) -> Orjson
     return OrjsonResponse(_shown(hub, source), status_code=201)
 
 
-@router.get("", summary="List sources")
+@router.get("", summary="List sources", responses=answers(200, [SOURCE], listed=True))
 async def list_sources(hub: Hub, limit: Limit = 50, cursor: Cursor = None) -> OrjsonResponse:
     await hub.config.fresh()
     sources = [_shown(hub, s) for s in hub.config.view.all("source")]
     return OrjsonResponse(page(sources, limit, cursor))
 
 
-@router.get("/{src}", summary="Get a source")
+@router.get("/{src}", summary="Get a source", responses=answers(200, SOURCE))
 async def get_source(src: str, hub: Hub) -> OrjsonResponse:
     return OrjsonResponse(_shown(hub, await find_source(hub, src)))
 
 
-@router.patch("/{src}", summary="Update a source; applies to the next request")
+@router.patch(
+    "/{src}",
+    summary="Update a source; applies to the next request",
+    openapi_extra=body_examples(SOURCE_PATCH),
+    responses=answers(200, SOURCE),
+)
 async def patch_source(
     src: str, body: SourcePatch, hub: Hub, inbound: InboundDep
 ) -> OrjsonResponse:
