@@ -4,15 +4,12 @@ way, POSTed; its attempts count for the endpoint's health."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.dispatcher.attempt import DEFAULT_TIMEOUT_MS, Tried, unsent
 from services.dispatcher.request import NoSigningSecret, OutboundRequest, build_request
-from services.dispatcher.target import Unsendable
+from services.dispatcher.target import Keyed, Unsendable
 from shared.contracts import Contract
-
-if TYPE_CHECKING:
-    from services.dispatcher.kafka_out import Outgoing
 
 Object = dict[str, Any]
 
@@ -50,6 +47,6 @@ class EndpointTarget:
         """The contracts/attempt.v1 record of ``tried``."""
         return tried.record(outcome), Contract.ATTEMPT
 
-    def follow_ups(self, tried: Tried, outcome: str) -> list[Outgoing]:
-        """Nothing else: nobody waits on an endpoint's attempt."""
+    def replies(self, tried: Tried, outcome: str) -> list[Keyed]:
+        """None: nobody waits on an endpoint's attempt."""
         return []

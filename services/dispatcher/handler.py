@@ -23,7 +23,13 @@ from services.dispatcher.clients import ClientPool
 from services.dispatcher.endpoint_status import EndpointStatus
 from services.dispatcher.endpoint_target import EndpointTarget
 from services.dispatcher.endpoint_writer import EndpointWriter
-from services.dispatcher.kafka_out import Outgoing, decode_delivery, persistently, produce
+from services.dispatcher.kafka_out import (
+    Outgoing,
+    decode_delivery,
+    persistently,
+    produce,
+    produce_replies,
+)
 from services.dispatcher.lanes import Job
 from services.dispatcher.outcomes import Plan, plan
 from services.dispatcher.route_target import RouteTarget
@@ -89,6 +95,7 @@ class DeliveryHandler:
         self._status = EndpointStatus(settings.disable_after, writer)
         self._attempts = physical(settings.topic_prefix, Topic.ATTEMPTS)
         self._dead = physical(settings.topic_prefix, Topic.DEAD)
+        self._replies = physical(settings.topic_prefix, Topic.REPLIES)
 
     async def __call__(self, job: Job) -> float | None:
         delivery = job.state or await decode_delivery(job.record, self._producer, self._dead)
@@ -102,6 +109,8 @@ class DeliveryHandler:
             tried = target.unsent(target.blocked)
             outgoing = [self._attempt(target, tried, "failed")]
             await produce(self._producer, outgoing, key, ids)
+            log.info("attempt recorded without a request", extra={**ids, "reason": target.blocked})
+            await produce_replies(self._producer, self._replies, target.replies(tried, "failed"))
             return None
         async with self._clients.client(key) as client:
             tried = await attempt(client, delivery, target, self._settings)
@@ -112,6 +121,8 @@ class DeliveryHandler:
             decided = Plan("failed")  # disabled now: no retry of it or of anything after it
         await produce(self._producer, self._outgoing(job, target, tried, decided), key, ids)
         log.info("attempt recorded", extra={**ids, "outcome": decided.outcome})
+        replies = target.replies(tried, decided.outcome)
+        await produce_replies(self._producer, self._replies, replies)
         if change is not None:
             await self._status.apply(key, change, ids)
         if decided.retry is not None and decided.tier is None:
@@ -124,8 +135,7 @@ class DeliveryHandler:
         return (self._attempts, record, contract)
 
     def _outgoing(self, job: Job, target: Target, tried: Tried, decided: Plan) -> list[Outgoing]:
-        """What the attempt leaves on Kafka: its record, its retry or dead letter, and what
-        else the target asks for."""
+        """What the attempt leaves on Kafka: its record, and its retry or dead letter."""
         out = [self._attempt(target, tried, decided.outcome)]
         contract = target.delivery_contract
         if decided.retry is not None and decided.tier is not None:
@@ -137,14 +147,14 @@ class DeliveryHandler:
             origin = (record.topic, record.partition, record.offset, record.key, value)
             letter = dead_letter(decided.dead_reason, *origin, "dispatcher", kind="exhausted")
             out.append((self._dead, letter, Contract.DEAD_LETTER))
-        return [*out, *target.follow_ups(tried, decided.outcome)]
+        return out
 
     async def _target(self, delivery: dict[str, Any]) -> Target | None:
         """The endpoint or route as configured once the view has read what the delivery's
         writer saw.
 
-        None (after logging) when it was deleted, or the route forwards over HTTP no more:
-        nothing to send.
+        None (after logging) when the endpoint was deleted: nothing to send. A deleted route
+        is a target that refuses to send, so its attempt is recorded failed.
         """
         ids = ids_of(delivery)
         offset = int(delivery.get("config_offset", 0))
@@ -152,11 +162,7 @@ class DeliveryHandler:
             lambda: self._view.wait_for_writer(offset), "waiting for configuration", ids
         )
         if is_route(delivery):
-            route = self._view.get("route", delivery["route_id"])
-            if route is None or route["destination"].get("type") != "http":
-                log.info("route deleted or no longer http, delivery skipped", extra=ids)
-                return None
-            return RouteTarget(delivery, route)
+            return RouteTarget(delivery, self._view.get("route", delivery["route_id"]))
         endpoint = self._view.get("endpoint", delivery["endpoint_id"])
         if endpoint is None:
             log.info("endpoint deleted, delivery skipped", extra=ids)

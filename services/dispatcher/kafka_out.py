@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -47,6 +48,17 @@ async def produce(
         await persistently(lambda: send(producer, topic, key, data), f"producing to {topic}", ids)
 
     await asyncio.gather(*(one(*record) for record in records))
+
+
+async def produce_replies(
+    producer: AIOKafkaProducer, topic: str, replies: list[tuple[bytes, bytes]]
+) -> None:
+    """Produce each ``(key, value)`` to the replies topic and return once acknowledged (a
+    waiting ingress reads them); blocks while Kafka is down. Nothing to do for most."""
+    for key, value in replies:
+        name = key.decode()
+        step = partial(send, producer, topic, name, value)
+        await persistently(step, "replying", {"to": name})
 
 
 async def decode_delivery(

@@ -24,10 +24,10 @@ from shared.inbound import record_kind
 
 if TYPE_CHECKING:
     from services.dispatcher.attempt import Tried
-    from services.dispatcher.kafka_out import Outgoing
     from services.dispatcher.request import OutboundRequest
 
 Object = dict[str, Any]
+Keyed = tuple[bytes, bytes]
 ROUTE = "route"
 ROUTE_ID_PREFIX = "rt_"
 
@@ -63,8 +63,9 @@ class Target(Protocol):
     def attempt_record(self, tried: Tried, outcome: str) -> tuple[Object, Contract]:
         """The ``attempts`` record of ``tried`` with its final outcome, and its contract."""
 
-    def follow_ups(self, tried: Tried, outcome: str) -> list[Outgoing]:
-        """Other records the attempt leaves (a sync caller's reply), produced with it."""
+    def replies(self, tried: Tried, outcome: str) -> list[Keyed]:
+        """``(key, value)`` of the ``replies`` records the attempt owes a caller waiting in
+        sync mode; produced once the attempt record is durable."""
 
 
 def is_route(delivery: Object) -> bool:

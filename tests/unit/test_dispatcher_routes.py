@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 import pytest
 
+from services.dispatcher.forwarding import forward_headers, forward_url
 from services.dispatcher.handler import ENDPOINT_CONCURRENCY, backlog_limit, lane_limit
 from services.dispatcher.lanes import Job
 from services.dispatcher.offsets import OffsetTracker
 from services.dispatcher.parking import Parking
-from services.dispatcher.route_target import forward_headers, forward_url
 from shared import clock
 from shared.contracts import Contract, decode, encode, examples
 from shared.inbound import decode_body
@@ -75,11 +75,15 @@ def test_every_route_delivery_example_is_forwarded_once(path: Path) -> None:
     received = delivery["request"]
     assert request.method == received["method"]
     assert request.content == decode_body(received["body"], received["body_encoding"])
-    [(topic, key, value)] = producer.sent
-    assert topic == "t.attempts" and key == delivery["route_id"].encode()
+    [(topic, key, value)] = [sent for sent in producer.sent if sent[0] == "t.attempts"]
+    assert key == delivery["route_id"].encode()
     attempt = decode(Contract.ROUTE_ATTEMPT, value)
     assert attempt["outcome"] == "succeeded" and attempt["delivery_id"] == delivery["id"]
     assert attempt["attempt"] == delivery["attempt"] and attempt["response"]["status"] == 204
+    # the first try of a sync request answers its caller too
+    replies = [sent for sent in producer.sent if sent[0] == "t.replies"]
+    expected = 1 if delivery.get("reply_to") and delivery["attempt"] == 1 else 0
+    assert len(replies) == expected and len(producer.sent) == 1 + expected
     assert attempt["request"]["body"] == received["body"]
 
 
@@ -200,8 +204,13 @@ def test_private_destinations_are_refused_for_routes_too() -> None:
     assert attempt["response"] is None
 
 
-@pytest.mark.parametrize("change", ["deleted", "kafka"])
-def test_a_deleted_or_changed_route_gets_nothing(change: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [("deleted", "the route was deleted"), ("kafka", "the route no longer forwards over HTTP")],
+)
+def test_a_deleted_or_changed_route_gets_a_failed_attempt_without_a_request(
+    change: str, error: str
+) -> None:
     delivery = delivery_named()
     raw, view = with_route(delivery)
     if change == "deleted":
@@ -210,7 +219,10 @@ def test_a_deleted_or_changed_route_gets_nothing(change: str) -> None:
         kafka = {"type": "kafka", "topic": "t-user", "key": None}
         view.apply(f"route/{delivery['route_id']}", {**route_for(delivery), "destination": kafka})
     producer, calls, again = handle(raw, view, job=route_job(raw))
-    assert calls == [] and producer.sent == [] and again is None
+    assert calls == [] and again is None
+    [attempt] = sent_to(producer, "t.attempts")  # so the received log does not stay pending
+    assert attempt["outcome"] == "failed" and attempt["error"] == error
+    assert attempt["response"] is None and len(producer.sent) == 1
 
 
 def test_a_route_delivery_with_a_garbled_body_is_dead_lettered() -> None:
