@@ -7,7 +7,9 @@ the same in every client) sends all of one instance's replies to one partition, 
 reads only that partition, from its end, and completes the waiting call by correlation id.
 Several instances may share a partition: each ignores the replies addressed to another.
 
-Used by the publish duplicate check (router → ingress) and by the inbound sync mode.
+Used by the publish duplicate check (router → ingress: one reply per request) and by the
+inbound sync mode (router and dispatcher → ingress: several replies per request, gathered with
+:meth:`ReplyInbox.gather`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -55,6 +58,14 @@ class Reply:
     body: dict[str, Any]
 
 
+@dataclass
+class _Gathering:
+    """Replies to one address so far, and a signal that another arrived."""
+
+    replies: list[Reply] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 def reply_partition(instance: str, partitions: int) -> int:
     """The partition Kafka's default partitioner gives the key ``instance``."""
     digest: int = murmur2(instance.encode())
@@ -87,6 +98,7 @@ class ReplyInbox:
             enable_auto_commit=False,
         )
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
+        self._gathering: dict[str, _Gathering] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, partitions: int) -> None:
@@ -131,9 +143,39 @@ class ReplyInbox:
 
     def forget(self, address: ReplyAddress) -> None:
         """Stop waiting for ``address`` (a reply arriving later is ignored)."""
+        self._gathering.pop(address.correlation_id, None)
         future = self._waiting.pop(address.correlation_id, None)
         if future is not None and not future.done():
             future.cancel()
+
+    def new_gathering_address(self) -> ReplyAddress:
+        """A fresh address that may get several replies (from several services), which
+        :meth:`gather` collects; call :meth:`gather` or :meth:`forget` with it."""
+        address = ReplyAddress(self.instance, secrets.token_hex(12))
+        self._gathering[address.correlation_id] = _Gathering()
+        return address
+
+    async def gather(
+        self, address: ReplyAddress, enough: Callable[[list[Reply]], bool], timeout: float
+    ) -> tuple[list[Reply], bool]:
+        """The replies to ``address`` in arrival order, once ``enough(replies)`` holds or
+        ``timeout`` seconds have passed; and whether it held. Forgets the address."""
+        gathering = self._gathering.get(address.correlation_id)
+        if gathering is None:
+            raise KeyError(address.correlation_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            while not enough(gathering.replies):
+                left = deadline - loop.time()
+                if left <= 0:
+                    return list(gathering.replies), False
+                gathering.arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(gathering.arrived.wait(), left)
+            return list(gathering.replies), True
+        finally:
+            self.forget(address)
 
     async def _follow(self) -> None:
         while True:
@@ -155,6 +197,11 @@ class ReplyInbox:
             return
         if record["instance"] != self.instance:
             return  # another instance whose id hashes to the same partition
+        gathering = self._gathering.get(record["correlation_id"])
+        if gathering is not None:
+            gathering.replies.append(Reply(record["kind"], record["status"], record["body"]))
+            gathering.arrived.set()
+            return
         future = self._waiting.get(record["correlation_id"])
         if future is not None and not future.done():
             future.set_result(Reply(record["kind"], record["status"], record["body"]))

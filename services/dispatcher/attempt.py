@@ -1,7 +1,8 @@
-"""One attempt of one delivery: send the signed request and describe what happened.
+"""One attempt of one delivery to its target: send the request and describe what happened.
 
 :func:`attempt` only tries; what follows from the answer (retry, disable, dead letter) is the
-handler's decision, and :meth:`Tried.record` writes the attempt record once it is made.
+handler's decision, and the target writes the attempt record once it is made (for an
+endpoint, :meth:`Tried.record`).
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from services.dispatcher.exchange import Exchange, post
-from services.dispatcher.request import NoSigningSecret, OutboundRequest, build_request, user_agent
+from services.dispatcher.request import OutboundRequest, user_agent
+from services.dispatcher.target import Unsendable
 from shared import clock
 from shared.destinations import check_url_syntax, is_private
 from shared.errors import ApiError
 from shared.ids import new_id
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from services.dispatcher.target import Target
 
 DEFAULT_TIMEOUT_MS = 15000
 
@@ -46,7 +51,8 @@ class Tried:
         return classify(self.exchange.status)
 
     def record(self, outcome: str) -> dict[str, Any]:
-        """The ``attempts`` record (contracts/attempt.v1) of this try with its final outcome."""
+        """The ``attempts`` record (contracts/attempt.v1) of this try of an endpoint delivery,
+        with its final outcome."""
         exchange, delivery = self.exchange, self.delivery
         response = None
         if exchange.status is not None:
@@ -106,24 +112,23 @@ def _refusal(url: str, allow_private: bool) -> str | None:
 async def attempt(
     client: httpx.AsyncClient,
     delivery: dict[str, Any],
-    endpoint: dict[str, Any],
+    target: Target,
     settings: Settings,
 ) -> Tried:
-    """Make one attempt of ``delivery`` to ``endpoint`` now.
+    """Make one attempt of ``delivery`` to ``target`` (an endpoint or a route) now.
 
-    Blocks for at most about the endpoint's ``timeout_ms``. Network trouble and refusals are
+    Blocks for at most about the target's ``timeout_ms``. Network trouble and refusals are
     described in the result, never raised.
     """
     moment = clock.now()
     started = time.monotonic()
-    timeout_ms = int(endpoint.get("timeout_ms") or DEFAULT_TIMEOUT_MS)
     try:
-        request = build_request(delivery, endpoint, moment, settings.secret_keys)
-    except NoSigningSecret as exc:
-        return unsent(delivery, endpoint, str(exc))
+        request = target.request(moment)
+    except Unsendable as exc:
+        return target.unsent(str(exc))
     refusal = _refusal(request.url, settings.allow_private_destinations)
     if refusal is None:
-        exchange = await post(client, request, timeout_ms)
+        exchange = await post(client, request, target.timeout_ms)
     else:
         exchange = Exchange(None, {}, "", refusal)
     duration_ms = int((time.monotonic() - started) * 1000)

@@ -1,4 +1,5 @@
-"""One HTTP exchange with an endpoint: bounded in time, redirects not followed, body capped."""
+"""One HTTP exchange with an endpoint or a route's destination: bounded in time, redirects not
+followed, body capped."""
 
 from __future__ import annotations
 
@@ -55,8 +56,22 @@ def describe(exc: Exception, timeout_ms: int) -> str:
     return f"request failed: {detail}"
 
 
+def wire_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """``headers`` as bytes: latin-1 as they came off the wire (a forwarded request's values
+    were read that way), UTF-8 for what latin-1 cannot carry. httpx would refuse non-ASCII."""
+
+    def raw(text: str) -> bytes:
+        try:
+            return text.encode("latin-1")
+        except UnicodeEncodeError:
+            return text.encode("utf-8")
+
+    return [(raw(name), raw(value)) for name, value in headers.items()]
+
+
 async def post(client: httpx.AsyncClient, request: OutboundRequest, timeout_ms: int) -> Exchange:
-    """POST ``request`` and read at most 64 KiB of the answer within ``timeout_ms`` in total.
+    """Send ``request`` (by its method: POST for endpoints) and read at most 64 KiB of the
+    answer within ``timeout_ms`` in total.
 
     Never raises for network trouble: it is reported in :attr:`Exchange.error`. Cancellation
     propagates.
@@ -70,7 +85,11 @@ async def post(client: httpx.AsyncClient, request: OutboundRequest, timeout_ms: 
         # httpx's timeout bounds each phase; the outer one bounds the whole exchange.
         async with asyncio.timeout(seconds):
             async with client.stream(
-                "POST", request.url, headers=request.headers, content=request.body, timeout=seconds
+                request.method,
+                request.url,
+                headers=wire_headers(request.headers),
+                content=request.body,
+                timeout=seconds,
             ) as response:
                 status, headers = response.status_code, dict(response.headers.items())
                 raw = await _read_capped(response)

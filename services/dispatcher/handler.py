@@ -1,9 +1,12 @@
 """What the dispatcher does with one delivery record: decode, wait, attempt, record, follow up.
 
+A delivery goes to a target (:mod:`.target`): an app's endpoint, or an inbound route's HTTP
+destination (records of ``"kind": "route"``); both take the same path through here.
+
 A record is done (its offset may be committed) once what it caused is durable in Kafka: its
-attempt record and its retry or dead letter were acknowledged; or it needs nothing (endpoint
-gone). A record for a disabled endpoint is recorded as a failed attempt without a request, so
-it shows in the log and can be recovered once the endpoint is enabled again.
+attempt record and its retry or dead letter were acknowledged; or it needs nothing (endpoint or
+route gone). A record for a disabled endpoint is recorded as a failed attempt without a request,
+so it shows in the log and can be recovered once the endpoint is enabled again.
 """
 
 from __future__ import annotations
@@ -15,13 +18,22 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from services.dispatcher.attempt import Tried, attempt, unsent
+from services.dispatcher.attempt import Tried, attempt
 from services.dispatcher.clients import ClientPool
 from services.dispatcher.endpoint_status import EndpointStatus
+from services.dispatcher.endpoint_target import EndpointTarget
 from services.dispatcher.endpoint_writer import EndpointWriter
-from services.dispatcher.kafka_out import Outgoing, decode_delivery, persistently, produce
+from services.dispatcher.kafka_out import (
+    Outgoing,
+    decode_delivery,
+    persistently,
+    produce,
+    produce_replies,
+)
 from services.dispatcher.lanes import Job
 from services.dispatcher.outcomes import Plan, plan
+from services.dispatcher.route_target import RouteTarget
+from services.dispatcher.target import Target, ids_of, is_route, is_route_key
 from shared import clock, metrics
 from shared.config_view import ConfigState, ConfigView
 from shared.contracts import Contract, encode
@@ -40,7 +52,10 @@ def lane_limit(view: ConfigState, endpoint_id: str) -> int:
 
     Ordered endpoints get one, so they receive in offset order; so does an endpoint the view
     does not know (yet), because it might be an ordered one whose creation is still on its way.
+    Routes are never ordered.
     """
+    if is_route_key(endpoint_id):
+        return ENDPOINT_CONCURRENCY
     endpoint = view.get("endpoint", endpoint_id)
     if endpoint is None or endpoint.get("ordered"):
         return 1
@@ -48,7 +63,10 @@ def lane_limit(view: ConfigState, endpoint_id: str) -> int:
 
 
 def backlog_limit(view: ConfigState, endpoint_id: str) -> int | None:
-    """Queued records a slow endpoint keeps; None (never park) for ordered or unknown ones."""
+    """Queued records a slow endpoint (or route) keeps; None (never park) for ordered or
+    unknown endpoints."""
+    if is_route_key(endpoint_id):
+        return ENDPOINT_CONCURRENCY * BACKLOG_PER_SLOT
     endpoint = view.get("endpoint", endpoint_id)
     if endpoint is None or endpoint.get("ordered"):
         return None
@@ -77,32 +95,36 @@ class DeliveryHandler:
         self._status = EndpointStatus(settings.disable_after, writer)
         self._attempts = physical(settings.topic_prefix, Topic.ATTEMPTS)
         self._dead = physical(settings.topic_prefix, Topic.DEAD)
+        self._replies = physical(settings.topic_prefix, Topic.REPLIES)
 
     async def __call__(self, job: Job) -> float | None:
         delivery = job.state or await decode_delivery(job.record, self._producer, self._dead)
         if delivery is None:
             return None
-        endpoint = await self._endpoint(delivery)
-        if endpoint is None:
+        target = await self._target(delivery)
+        if target is None:
             return None
-        key = endpoint["id"]
-        ids = {"delivery_id": delivery["id"], "endpoint_id": key}
-        if not endpoint.get("enabled", True):
-            reason = endpoint.get("disabled_reason") or "disabled"
-            tried = unsent(delivery, endpoint, f"endpoint disabled: {reason}")
-            outgoing: list[Outgoing] = [(self._attempts, tried.record("failed"), Contract.ATTEMPT)]
+        key, ids = target.key, target.ids
+        if target.blocked is not None:
+            tried = target.unsent(target.blocked)
+            outgoing = [self._attempt(target, tried, "failed")]
             await produce(self._producer, outgoing, key, ids)
             metrics.attempted("failed", None, None, delivery)
+            log.info("attempt recorded without a request", extra={**ids, "reason": target.blocked})
+            await produce_replies(self._producer, self._replies, target.replies(tried, "failed"))
             return None
         async with self._clients.client(key) as client:
-            tried = await attempt(client, delivery, endpoint, self._settings)
-        decided = plan(tried, bool(endpoint.get("ordered")), self._settings, self._rng, clock.now())
-        change = self._status.judge(endpoint, tried)
+            tried = await attempt(client, delivery, target, self._settings)
+        decided = plan(tried, target.ordered, self._settings, self._rng, clock.now())
+        endpoint = target.endpoint
+        change = None if endpoint is None else self._status.judge(endpoint, tried)
         if change is not None and change.get("enabled") is False:
             decided = Plan("failed")  # disabled now: no retry of it or of anything after it
-        await produce(self._producer, self._outgoing(job, tried, decided), key, ids)
+        await produce(self._producer, self._outgoing(job, target, tried, decided), key, ids)
         log.info("attempt recorded", extra={**ids, "outcome": decided.outcome})
         metrics.attempted(decided.outcome, tried.exchange.status, tried.duration_ms, delivery)
+        replies = target.replies(tried, decided.outcome)
+        await produce_replies(self._producer, self._replies, replies)
         if change is not None:
             await self._status.apply(key, change, ids)
         if decided.retry is not None and decided.tier is None:
@@ -110,31 +132,41 @@ class DeliveryHandler:
             return decided.delay
         return None
 
-    def _outgoing(self, job: Job, tried: Tried, decided: Plan) -> list[Outgoing]:
+    def _attempt(self, target: Target, tried: Tried, outcome: str) -> Outgoing:
+        record, contract = target.attempt_record(tried, outcome)
+        return (self._attempts, record, contract)
+
+    def _outgoing(self, job: Job, target: Target, tried: Tried, decided: Plan) -> list[Outgoing]:
         """What the attempt leaves on Kafka: its record, and its retry or dead letter."""
-        out: list[Outgoing] = [(self._attempts, tried.record(decided.outcome), Contract.ATTEMPT)]
+        out = [self._attempt(target, tried, decided.outcome)]
+        contract = target.delivery_contract
         if decided.retry is not None and decided.tier is not None:
             tier = physical(self._settings.topic_prefix, decided.tier)
-            out.append((tier, decided.retry, Contract.DELIVERY))
+            out.append((tier, decided.retry, contract))
         if decided.dead_reason is not None:
             record = job.record
-            value = encode(Contract.DELIVERY, tried.delivery)
+            value = encode(contract, tried.delivery)
             origin = (record.topic, record.partition, record.offset, record.key, value)
             letter = dead_letter(decided.dead_reason, *origin, "dispatcher", kind="exhausted")
             out.append((self._dead, letter, Contract.DEAD_LETTER))
         return out
 
-    async def _endpoint(self, delivery: dict[str, Any]) -> dict[str, Any] | None:
-        """The endpoint as configured once the view has read what the delivery's writer saw.
+    async def _target(self, delivery: dict[str, Any]) -> Target | None:
+        """The endpoint or route as configured once the view has read what the delivery's
+        writer saw.
 
-        None (after logging) when the endpoint was deleted: nothing to send.
+        None (after logging) when the endpoint was deleted: nothing to send. A deleted route
+        is a target that refuses to send, so its attempt is recorded failed.
         """
-        ids = {"delivery_id": delivery["id"], "endpoint_id": delivery["endpoint_id"]}
+        ids = ids_of(delivery)
         offset = int(delivery.get("config_offset", 0))
         await persistently(
             lambda: self._view.wait_for_writer(offset), "waiting for configuration", ids
         )
+        if is_route(delivery):
+            return RouteTarget(delivery, self._view.get("route", delivery["route_id"]))
         endpoint = self._view.get("endpoint", delivery["endpoint_id"])
         if endpoint is None:
             log.info("endpoint deleted, delivery skipped", extra=ids)
-        return endpoint
+            return None
+        return EndpointTarget(delivery, endpoint, self._settings.secret_keys)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from services.dispatcher.target import delivery_contract
 from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
+from shared.inbound import decode_body
 from shared.kafka_io import dead_letter, send
 
 log = logging.getLogger(__name__)
@@ -47,14 +50,26 @@ async def produce(
     await asyncio.gather(*(one(*record) for record in records))
 
 
+async def produce_replies(
+    producer: AIOKafkaProducer, topic: str, replies: list[tuple[bytes, bytes]]
+) -> None:
+    """Produce each ``(key, value)`` to the replies topic and return once acknowledged (a
+    waiting ingress reads them); blocks while Kafka is down. Nothing to do for most."""
+    for key, value in replies:
+        name = key.decode()
+        step = partial(send, producer, topic, name, value)
+        await persistently(step, "replying", {"to": name})
+
+
 async def decode_delivery(
     record: Any, producer: AIOKafkaProducer, dead_topic: str
 ) -> dict[str, Any] | None:
-    """The delivery in ``record``, or None after dead-lettering a record that breaks its
-    contract (with the reason and where it came from). Blocks while Kafka is down.
+    """The delivery in ``record`` (an endpoint's, or a route's when its ``kind`` says so), or
+    None after dead-lettering a record that breaks its contract (with the reason and where it
+    came from). Blocks while Kafka is down.
     """
     try:
-        return decode(Contract.DELIVERY, record.value)
+        return _decoded(record.value)
     except BadRecord as exc:
         origin = (record.topic, record.partition, record.offset, record.key, record.value)
         value = dead_letter(exc.reason, *origin, "dispatcher")
@@ -63,3 +78,15 @@ async def decode_delivery(
         await persistently(lambda: send(producer, dead_topic, key, value), "dead-lettering", where)
         log.warning("bad delivery record dead-lettered", extra={**where, "reason": exc.reason})
         return None
+
+
+def _decoded(raw: bytes | None) -> dict[str, Any]:
+    contract = delivery_contract(raw)
+    delivery = decode(contract, raw)
+    if contract is Contract.ROUTE_DELIVERY:
+        request = delivery["request"]
+        try:
+            decode_body(request["body"], request["body_encoding"])
+        except ValueError as exc:  # it could never be forwarded: refuse it now
+            raise BadRecord(f"route delivery: {exc}", raw) from exc
+    return delivery

@@ -16,8 +16,8 @@ from aiokafka import AIOKafkaProducer
 from services.dispatcher.kafka_out import decode_delivery, produce
 from services.dispatcher.lanes import Job
 from services.dispatcher.retry_tiers import Retry, next_delivery, tier_for
+from services.dispatcher.target import contract_of, ids_of, key_of
 from shared import clock
-from shared.contracts import Contract
 from shared.settings import Settings
 from shared.topics import Topic, physical, retry_topic
 
@@ -45,8 +45,8 @@ class Parking:
             "attempt": delivery["attempt"],
         }
         topic = physical(self._prefix, retry_topic(tier))
-        ids = {"delivery_id": delivery["id"], "endpoint_id": delivery["endpoint_id"]}
+        ids = ids_of(delivery)
         await produce(
-            self._producer, [(topic, parked, Contract.DELIVERY)], delivery["endpoint_id"], ids
+            self._producer, [(topic, parked, contract_of(delivery))], key_of(delivery), ids
         )
         log.info("delivery parked: endpoint backlog", extra={**ids, "seconds": round(delay, 1)})

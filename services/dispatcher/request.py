@@ -42,11 +42,13 @@ class NoSigningSecret(HookbusError):
 
 @dataclass(frozen=True)
 class OutboundRequest:
-    """What one attempt sends: a POST of ``body`` to ``url`` with ``headers``."""
+    """What one attempt sends: ``body`` to ``url`` with ``headers``, by ``method`` (an
+    endpoint always gets a POST; a forwarded inbound request keeps its own method)."""
 
     url: str
     headers: dict[str, str]
     body: bytes
+    method: str = "POST"
 
 
 @cache

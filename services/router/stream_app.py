@@ -122,6 +122,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
             events_topic=physical(settings.topic_prefix, Topic.EVENTS),
             deliveries_topic=physical(settings.topic_prefix, Topic.DELIVERIES),
             attempts_topic=physical(settings.topic_prefix, Topic.ATTEMPTS),
+            replies_topic=physical(settings.topic_prefix, Topic.REPLIES),
         ),
     )
 

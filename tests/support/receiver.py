@@ -19,6 +19,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float = field(default_factory=time.monotonic)
+    method: str = "POST"
 
 
 # An answer: status and body, and optionally extra headers.
@@ -51,6 +52,7 @@ class Receiver:
                     self.path,
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length),
+                    method=self.command,
                 )
                 with receiver._lock:
                     receiver.requests.append(request)
@@ -62,6 +64,9 @@ class Receiver:
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            # Forwarded inbound requests keep their method: answer every one alike.
+            do_PUT = do_PATCH = do_DELETE = do_GET = do_POST  # noqa: N815
 
             def log_message(self, *_args: object) -> None:
                 pass

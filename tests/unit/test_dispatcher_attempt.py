@@ -11,6 +11,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from services.dispatcher.attempt import attempt, classify
+from services.dispatcher.endpoint_target import EndpointTarget
 from services.dispatcher.exchange import MAX_RESPONSE_BYTES, response_text
 from shared import signing
 from shared.contracts import Contract, validate
@@ -31,7 +32,8 @@ def endpoint(**changes: Any) -> dict[str, Any]:
 def run(handler: Handler, ep: dict[str, Any], settings: Settings = ALLOW) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            tried = await attempt(client, delivery(), ep, settings)
+            target = EndpointTarget(delivery(), ep, settings.secret_keys)
+            tried = await attempt(client, delivery(), target, settings)
             return tried.record(tried.outcome)
 
     record = asyncio.run(go())

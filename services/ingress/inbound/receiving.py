@@ -4,7 +4,8 @@ read the body (``HOOKBUS_MAX_BODY``) → find the source → verify → log the 
 topic (every request, whatever its verdict) → mark the source verified if this is its first
 proof → answer. A ``2xx`` is sent only once the request is durable in Kafka; if Kafka does not
 acknowledge, ``503`` and nothing was accepted. These URLs are public: each source's
-verification protects them.
+verification protects them. With ``X-Hookbus-Sync: true`` a request whose routes run is
+answered with their outcomes instead (:mod:`.sync_mode`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.ingress.inbound.records import header_map, inbound_record, publish
 from services.ingress.inbound.shared_url import pick
 from services.ingress.inbound.sources_view import challenge_gate, status_of
 from services.ingress.inbound.state import Inbound, InboundDep
+from services.ingress.inbound.sync_mode import SYNC_DOCS, sync_answer, wants_sync
 from services.ingress.inbound.verification import InboundRequest, decide, verify
 from services.ingress.state import Hub, Ingress
 from shared import clock, metrics
@@ -59,7 +61,9 @@ async def _incoming(request: Request, hub: Ingress) -> Received:
 
 @router.api_route("/in/{src}", methods=ALL_METHODS, include_in_schema=False)
 @router.api_route("/in/{src}/{path:path}", methods=OTHER_METHODS, include_in_schema=False)
-@router.api_route("/in/{src}/{path:path}", methods=["POST"], summary="Receive a webhook")
+@router.api_route(
+    "/in/{src}/{path:path}", methods=["POST"], summary="Receive a webhook", openapi_extra=SYNC_DOCS
+)
 async def receive_for_source(
     src: str, request: Request, hub: Hub, inbound: InboundDep, path: str = ""
 ) -> Response:
@@ -74,7 +78,12 @@ async def receive_for_source(
 
 @router.api_route("/hooks", methods=ALL_METHODS, include_in_schema=False)
 @router.api_route("/hooks/{path:path}", methods=OTHER_METHODS, include_in_schema=False)
-@router.api_route("/hooks/{path:path}", methods=["POST"], summary="Receive on the shared URL")
+@router.api_route(
+    "/hooks/{path:path}",
+    methods=["POST"],
+    summary="Receive on the shared URL",
+    openapi_extra=SYNC_DOCS,
+)
 async def receive_shared(
     request: Request, hub: Hub, inbound: InboundDep, path: str = ""
 ) -> Response:
@@ -105,6 +114,8 @@ async def receive(
     # With the challenge gate opted out, decide() never sees an unverified source: mark here.
     mark = decision.mark_verified or (gate != status and decision.log_status == "accepted")
     _, _, query = incoming.url.partition("?")
+    sync = decision.route and wants_sync(received.headers)
+    address = hub.replies.new_gathering_address() if sync else None
     record = inbound_record(
         source["id"],
         incoming.method,
@@ -116,14 +127,21 @@ async def receive(
         status=decision.log_status,
         route=decision.route,
         config_offset=config_offset,
+        reply_to=None if address is None else address.as_record(),
     )
-    await publish_inbound(hub, record)
-    metrics.inbound_received(source["id"], decision.log_status)
-    if mark:
-        await mark_verified(hub, source["id"])
-    if decision.answer is not None:
-        return exact_answer(decision.answer, record["id"])
-    return accepted_answer(source.get("response"), record["id"])
+    try:
+        await publish_inbound(hub, record)
+        metrics.inbound_received(source["id"], decision.log_status)
+        if mark:
+            await mark_verified(hub, source["id"])
+        if decision.answer is not None:
+            return exact_answer(decision.answer, record["id"])
+        if address is not None:
+            return await sync_answer(hub, address, record["id"])
+        return accepted_answer(source.get("response"), record["id"])
+    finally:
+        if address is not None:
+            hub.replies.forget(address)
 
 
 async def mark_verified(hub: Ingress, source_id: str) -> None:

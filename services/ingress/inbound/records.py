@@ -40,10 +40,12 @@ def inbound_record(
     route: bool,
     config_offset: int,
     resubmission_of: str | None = None,
+    reply_to: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The record of one received (or resubmitted) request, with a fresh ``in_`` id."""
+    """The record of one received (or resubmitted) request, with a fresh ``in_`` id;
+    ``reply_to`` is where a sync-mode caller waits for the routes' outcomes."""
     text, encoding = encode_body(body)
-    return {
+    record = {
         "v": 1,
         "kind": "inbound",
         "id": new_id("in"),
@@ -61,6 +63,9 @@ def inbound_record(
         "config_offset": config_offset,
         "resubmission_of": resubmission_of,
     }
+    if reply_to is not None:
+        record["reply_to"] = reply_to
+    return record
 
 
 async def publish_inbound(hub: Ingress, record: dict[str, Any]) -> None:

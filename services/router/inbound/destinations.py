@@ -9,7 +9,8 @@
   Its payload is the document when that is an object (a JSON object, or a form), else
   ``{"body": <text or base64>, "body_encoding": ...}``.
 - ``http``: a route delivery (contracts/route_delivery.v1) on the deliveries topic, keyed by
-  route id, for the dispatcher to forward.
+  route id, for the dispatcher to forward; it carries the sync caller's ``reply_to``, if any,
+  which the kafka copy never does (it is hookbus's own business).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def to_kafka(route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any) -> 
     destination = route["destination"]
     key = kafka_key(destination, inbound, doc)
     record = {**inbound, "route_id": route["id"]}
+    record.pop("reply_to", None)
     outcome = _entry(route, "succeeded", {"topic": destination["topic"], "key": key})
     return Produced(destination["topic"], key, record, outcome)
 
@@ -109,6 +111,8 @@ def to_http(
         "due_at": None,
         "config_offset": inbound.get("config_offset", 0),
     }
+    if inbound.get("reply_to"):
+        delivery["reply_to"] = inbound["reply_to"]
     entry = _entry(route, "pending", {"delivery_id": delivery["id"]})
     return Produced(deliveries_topic, route["id"], delivery, entry)
 

@@ -1,5 +1,6 @@
 """Routing one inbound record: decode → wait for config → match routes → one record per route,
-then the routing record (contracts/inbound_routed.v1) that tells audit what ran.
+then the routing record (contracts/inbound_routed.v1) that tells audit what ran, and, when an
+ingress waits in sync mode, the routes' outcomes as its reply (:mod:`shared.inbound_sync`).
 
 Only records with ``route`` true (accepted, not a handshake) are routed; the others were logged
 by audit from the events topic and cause nothing here. The caller produces the records and
@@ -22,6 +23,7 @@ from shared import clock
 from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import decode_body, document
+from shared.inbound_sync import routed_reply
 
 log = logging.getLogger(__name__)
 Object = dict[str, Any]
@@ -58,6 +60,7 @@ class InboundPlanner:
         events_topic: str,
         deliveries_topic: str,
         attempts_topic: str,
+        replies_topic: str = "",
         retry_delay: float = 1.0,
     ) -> None:
         self.config = config
@@ -65,6 +68,7 @@ class InboundPlanner:
         self.events_topic = events_topic
         self.deliveries_topic = deliveries_topic
         self.attempts_topic = attempts_topic
+        self.replies_topic = replies_topic
         self.retry_delay = retry_delay
 
     async def plan(self, raw: bytes | None, wait_for_config: WaitForConfig) -> list[Outgoing]:
@@ -93,6 +97,9 @@ class InboundPlanner:
             else:
                 entries.append(produced)
         outgoing.append(self._routed(inbound, entries))
+        reply = routed_reply(inbound, entries) if self.replies_topic else None
+        if reply is not None:
+            outgoing.append(Outgoing(self.replies_topic, *reply))
         log.info(
             "inbound request routed",
             extra={"inbound_id": inbound["id"], "routes": [e["route_id"] for e in entries]},
