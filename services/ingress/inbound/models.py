@@ -1,16 +1,13 @@
-"""Request bodies of ``/v1/sources`` and ``/v1/routes``, validated before anything is written.
-
-Verification fields (``provider``, ``secret``, ``verification``) are checked by the
-verification library itself, on the whole source as it would be stored.
+"""Request bodies of ``/v1/routes`` (and what source bodies share), validated before anything
+is written. Source bodies are in :mod:`.source_models`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, TypeAdapter, field_validator
 
-from services.ingress.inbound.verification import Provider
 from services.ingress.models import EventTypeName, Strict
 from shared.predicates import check_paths, compile_path
 
@@ -28,59 +25,6 @@ def check_jsonpaths(predicates: dict[str, Any] | None) -> dict[str, Any] | None:
     if problems:
         raise ValueError("; ".join(f"invalid JSONPath {p.path!r}: {p.reason}" for p in problems))
     return predicates
-
-
-class MatchIn(Strict):
-    """When the shared ``/hooks`` URL picks a source: every predicate given must hold."""
-
-    headers: dict[str, str] | None = Field(
-        default=None,
-        description="header name → value glob (`*` = present with any value)",
-        examples=[{"X-GitHub-Event": "*"}],
-    )
-    query: dict[str, str] | None = Field(
-        default=None, description="query parameter → value glob", examples=[{"hub.mode": "*"}]
-    )
-    body: dict[str, Any] | None = Field(
-        default=None,
-        description="JSONPath → value on the JSON (or form) body",
-        examples=[{"$.type": "url_verification"}],
-    )
-
-    _paths = field_validator("body")(check_jsonpaths)
-
-
-class ResponseIn(Strict):
-    """The answer to an accepted request, instead of ``202 {"id": ...}``."""
-
-    status: int = Field(default=200, ge=200, le=299)
-    body: Any = Field(default=None, description="text as is; any other JSON value encoded")
-    content_type: str | None = Field(default=None, max_length=256)
-
-
-class SourceFields(Strict):
-    """What a source create or patch may set (``name`` and ``provider`` required on create)."""
-
-    name: Name | None = None
-    provider: Provider | None = None
-    secret: str | None = Field(default=None, max_length=4096)
-    verification: dict[str, Any] | None = None
-    priority: Priority | None = None
-    match: MatchIn | None = None
-    response: ResponseIn | None = None
-    challenge_required: bool | None = Field(
-        default=None,
-        description="slack, meta, twitter: false accepts verified requests before a challenge",
-    )
-
-
-class SourceIn(SourceFields):
-    name: Name = Field(examples=["GitHub org"])
-    provider: Provider = Field(examples=["github"])
-
-
-class SourcePatch(SourceFields):
-    pass
 
 
 class HttpDestination(Strict):
@@ -139,7 +83,6 @@ class RouteFields(Strict):
         default=None, examples=[{"$.action": "opened"}], description="JSONPath → value, all hold"
     )
     priority: Priority | None = None
-    destination: Destination | None = None
 
     _paths = field_validator("matches")(check_jsonpaths)
 
@@ -150,4 +93,11 @@ class RouteIn(RouteFields):
 
 
 class RoutePatch(RouteFields):
-    pass
+    destination: dict[str, Any] | None = Field(
+        default=None,
+        description="a whole destination, or (same type, or no type) the fields to change",
+        examples=[{"url": "https://ci.example.com/v2/github"}],
+    )
+
+
+DESTINATION = TypeAdapter(Destination)
