@@ -207,3 +207,25 @@ def test_a_route_patch_may_change_only_the_destination_url(stack: Stack) -> None
         )
         assert refused.status_code == 422
         assert refused.json()["error"]["details"][0]["path"].startswith("destination")
+
+
+def test_a_custom_answer_is_sent_as_configured_and_never_breaks(stack: Stack) -> None:
+    twiml = "<Response></Response>"
+    src = created(
+        stack,
+        name="custom answer",
+        provider="generic",
+        response={"status": 200, "body": twiml, "content_type": "application/xml"},
+    )
+    answer = send(stack, f"/in/{src['id']}/sms", content=b"From=%2B1")
+    assert (answer.status_code, answer.text) == (200, twiml)
+    assert answer.headers["content-type"].startswith("application/xml")
+    assert answer.headers["x-hookbus-inbound-id"].startswith("in_")
+    # A content type that could not be sent as a header is refused when written, not at the
+    # first request (which would be accepted, then answered with a broken response).
+    for content_type in ("text/plain\r\nX-Injected: 1", "text/\u4e2d"):
+        refused = stack.client.post(
+            "/v1/sources",
+            json={"name": "bad", "provider": "generic", "response": {"content_type": content_type}},
+        )
+        assert refused.status_code == 422, refused.text

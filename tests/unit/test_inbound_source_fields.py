@@ -89,3 +89,21 @@ def test_match_is_read_in_its_usual_spellings(
 def test_a_match_that_names_nothing_checkable_is_refused(given: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         MatchIn.model_validate(given)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain\r\nX-Evil: 1", "text/plain\n", "a/\u4e2d", "plain", ""]
+)
+def test_a_custom_answer_content_type_must_be_a_media_type(content_type: str) -> None:
+    with pytest.raises(ValidationError):
+        SourceIn.model_validate(
+            {"name": "s", "provider": "generic", "response": {"content_type": content_type}}
+        )
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/xml", "text/html; charset=UTF-8", "application/vnd.api+json"]
+)
+def test_media_types_are_taken_for_a_custom_answer(content_type: str) -> None:
+    source = created(name="s", provider="generic", response={"content_type": content_type})
+    assert source["response"]["content_type"] == content_type

@@ -69,7 +69,16 @@ class ResponseIn(Strict):
 
     status: int = Field(default=200, ge=200, le=299)
     body: Any = Field(default=None, description="text as is; any other JSON value encoded")
-    content_type: str | None = Field(default=None, max_length=256)
+    content_type: str | None = Field(
+        default=None,
+        max_length=256,
+        # A media type (RFC 6838 names) with optional parameters, printable ASCII only: it
+        # becomes a header of the answer, so a line break or a non-latin-1 character would
+        # break that answer after the request was accepted.
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*"
+        r"( *;[ -~]*)?$",
+        examples=["application/xml"],
+    )
 
 
 class SourceFields(Strict):
