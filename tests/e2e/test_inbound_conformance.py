@@ -229,3 +229,16 @@ def test_a_custom_answer_is_sent_as_configured_and_never_breaks(stack: Stack) ->
             json={"name": "bad", "provider": "generic", "response": {"content_type": content_type}},
         )
         assert refused.status_code == 422, refused.text
+
+
+def test_a_route_header_that_cannot_be_sent_is_refused_when_written(stack: Stack) -> None:
+    for headers in ({"X-A": "a\r\nX-Injected: 1"}, {"bad name": "v"}, {"X-A": "\u4e2d"}):
+        refused = stack.client.post(
+            "/v1/routes",
+            json={
+                "name": "bad header",
+                "destination": {"type": "http", "url": "http://127.0.0.1:9/", "headers": headers},
+            },
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["code"] == "validation_error"

@@ -132,6 +132,7 @@ GENERIC_HMAC = {"type": "hmac", "header": "X-Sig", "algorithm": "sha256", "encod
         (None, {"type": "header"}, "verification.headers"),
         (None, {"type": "header", "headers": {}}, "verification.headers"),
         (None, {"type": "header", "headers": {"bad name": "v"}}, "verification.headers"),
+        (None, {"type": "header", "headers": {"X-A\n": "v"}}, "verification.headers"),
         (None, {"type": "header", "headers": {"X-A": "v\r\nX-B: w"}}, "verification.headers.X-A"),
         (None, {"type": "header", "headers": {"X-A": 1}}, "verification.headers.X-A"),
         (None, {"type": "basic", "password": "p"}, "verification.username"),

@@ -4,6 +4,7 @@ is written. Source bodies are in :mod:`.source_models`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator
@@ -17,6 +18,11 @@ Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 TopicName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9._-]{1,249}$")]
 # What a forwarded request's framing owns: a route may not set these.
 FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+# What a route's header may be: a token name (RFC 9110) and a value without control characters,
+# of printable ASCII (what the forwarding client sends); anything else would only fail at
+# every delivery.
+HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}")
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]{0,4096}")
 
 
 def check_jsonpaths(predicates: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -39,6 +45,11 @@ class HttpDestination(Strict):
         reserved = sorted(name for name in headers or {} if name.lower() in FRAMING_HEADERS)
         if reserved:
             raise ValueError(f"headers may not set {', '.join(reserved)}")
+        for name, value in (headers or {}).items():
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError(f"header name {name!r} is not an HTTP token")
+            if not HEADER_VALUE.fullmatch(value):
+                raise ValueError(f"header {name}: a value must be printable ASCII")
         return headers
 
 
