@@ -52,10 +52,16 @@ def test_slack_url_verification_answers_the_challenge() -> None:
 
 
 def test_slack_url_verification_must_be_signed() -> None:
-    assert isinstance(verify(SLACK, slack_post(URL_VERIFICATION, "forged"), NOW), Rejected)
-    assert isinstance(verify(SLACK, slack_post(URL_VERIFICATION, ts=NOW - 600), NOW), Rejected)
-    unsigned = InboundRequest.build("POST", BASE, [], URL_VERIFICATION)
-    assert isinstance(verify(SLACK, unsigned, NOW), Rejected)
+    # A failed url_verification is a refused handshake: 401 even before the challenge.
+    for request in (
+        slack_post(URL_VERIFICATION, "forged"),
+        slack_post(URL_VERIFICATION, ts=NOW - 600),
+        InboundRequest.build("POST", BASE, [], URL_VERIFICATION),
+    ):
+        verdict = verify(SLACK, request, NOW)
+        assert isinstance(verdict, Rejected) and verdict.handshake and verdict.status == 401
+    event = verify(SLACK, slack_post(b'{"type":"event_callback"}', "forged"), NOW)
+    assert isinstance(event, Rejected) and not event.handshake
 
 
 @pytest.mark.parametrize(
@@ -108,6 +114,16 @@ def test_meta_posts_are_verified_with_the_app_secret() -> None:
     assert verify(META, signed.request(), NOW) == Verified("meta")
     by_token = signers.meta("my-verify-token", signers.JSON_BODY, NOW)
     assert isinstance(verify(META, by_token.request(), NOW), Rejected)
+
+
+def test_a_meta_source_without_app_secret_answers_the_handshake_and_refuses_posts() -> None:
+    handshake_only = parse_verification("meta", None, {"verify_token": "my-verify-token"})
+    query = {"hub.mode": "subscribe", "hub.verify_token": "my-verify-token", "hub.challenge": "7"}
+    assert isinstance(verify(handshake_only, get(query), NOW), Challenge)
+    # Not even a post signed with the empty key passes.
+    signed = signers.meta("", signers.JSON_BODY, NOW)
+    verdict = verify(handshake_only, signed.request(), NOW)
+    assert isinstance(verdict, Rejected) and "app secret" in verdict.reason
 
 
 def test_a_meta_get_without_hub_mode_is_no_handshake() -> None:

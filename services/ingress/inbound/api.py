@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.ingress.inbound import received_log, receiving, routes, sources
+from services.ingress.inbound.log_barrier import WrittenRecords
 from services.ingress.inbound.sources_view import Verifiers
 from services.ingress.inbound.state import Inbound
 from services.ingress.state import Ingress
@@ -19,6 +20,7 @@ def install(app: FastAPI, hub: Ingress) -> None:
         topics=UserTopics(
             settings.kafka_bootstrap or "", settings.partitions, settings.replication_factor
         ),
+        written=WrittenRecords(),
     )
     app.include_router(sources.router)
     app.include_router(routes.router)

@@ -1,16 +1,14 @@
-"""Request bodies of ``/v1/sources`` and ``/v1/routes``, validated before anything is written.
-
-Verification fields (``provider``, ``secret``, ``verification``) are checked by the
-verification library itself, on the whole source as it would be stored.
+"""Request bodies of ``/v1/routes`` (and what source bodies share), validated before anything
+is written. Source bodies are in :mod:`.source_models`.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, TypeAdapter, field_validator
 
-from services.ingress.inbound.verification import Provider
 from services.ingress.models import EventTypeName, Strict
 from shared.predicates import check_paths, compile_path
 
@@ -20,6 +18,11 @@ Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 TopicName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9._-]{1,249}$")]
 # What a forwarded request's framing owns: a route may not set these.
 FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+# What a route's header may be: a token name (RFC 9110) and a value without control characters,
+# of printable ASCII (what the forwarding client sends); anything else would only fail at
+# every delivery.
+HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}")
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]{0,4096}")
 
 
 def check_jsonpaths(predicates: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -28,59 +31,6 @@ def check_jsonpaths(predicates: dict[str, Any] | None) -> dict[str, Any] | None:
     if problems:
         raise ValueError("; ".join(f"invalid JSONPath {p.path!r}: {p.reason}" for p in problems))
     return predicates
-
-
-class MatchIn(Strict):
-    """When the shared ``/hooks`` URL picks a source: every predicate given must hold."""
-
-    headers: dict[str, str] | None = Field(
-        default=None,
-        description="header name → value glob (`*` = present with any value)",
-        examples=[{"X-GitHub-Event": "*"}],
-    )
-    query: dict[str, str] | None = Field(
-        default=None, description="query parameter → value glob", examples=[{"hub.mode": "*"}]
-    )
-    body: dict[str, Any] | None = Field(
-        default=None,
-        description="JSONPath → value on the JSON (or form) body",
-        examples=[{"$.type": "url_verification"}],
-    )
-
-    _paths = field_validator("body")(check_jsonpaths)
-
-
-class ResponseIn(Strict):
-    """The answer to an accepted request, instead of ``202 {"id": ...}``."""
-
-    status: int = Field(default=200, ge=200, le=299)
-    body: Any = Field(default=None, description="text as is; any other JSON value encoded")
-    content_type: str | None = Field(default=None, max_length=256)
-
-
-class SourceFields(Strict):
-    """What a source create or patch may set (``name`` and ``provider`` required on create)."""
-
-    name: Name | None = None
-    provider: Provider | None = None
-    secret: str | None = Field(default=None, max_length=4096)
-    verification: dict[str, Any] | None = None
-    priority: Priority | None = None
-    match: MatchIn | None = None
-    response: ResponseIn | None = None
-    challenge_required: bool | None = Field(
-        default=None,
-        description="slack, meta, twitter: false accepts verified requests before a challenge",
-    )
-
-
-class SourceIn(SourceFields):
-    name: Name = Field(examples=["GitHub org"])
-    provider: Provider = Field(examples=["github"])
-
-
-class SourcePatch(SourceFields):
-    pass
 
 
 class HttpDestination(Strict):
@@ -95,6 +45,11 @@ class HttpDestination(Strict):
         reserved = sorted(name for name in headers or {} if name.lower() in FRAMING_HEADERS)
         if reserved:
             raise ValueError(f"headers may not set {', '.join(reserved)}")
+        for name, value in (headers or {}).items():
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError(f"header name {name!r} is not an HTTP token")
+            if not HEADER_VALUE.fullmatch(value):
+                raise ValueError(f"header {name}: a value must be printable ASCII")
         return headers
 
 
@@ -139,7 +94,6 @@ class RouteFields(Strict):
         default=None, examples=[{"$.action": "opened"}], description="JSONPath → value, all hold"
     )
     priority: Priority | None = None
-    destination: Destination | None = None
 
     _paths = field_validator("matches")(check_jsonpaths)
 
@@ -150,4 +104,11 @@ class RouteIn(RouteFields):
 
 
 class RoutePatch(RouteFields):
-    pass
+    destination: dict[str, Any] | None = Field(
+        default=None,
+        description="a whole destination, or (same type, or no type) the fields to change",
+        examples=[{"url": "https://ci.example.com/v2/github"}],
+    )
+
+
+DESTINATION = TypeAdapter(Destination)

@@ -1,5 +1,8 @@
 """``/v1/inbound``: the received log (served by audit) and resubmitting a stored request.
 
+Every read first waits (briefly) until audit has stored the requests this ingress answered
+(:mod:`.log_barrier`), so a request is in the log as soon as its answer was sent.
+
 A resubmission is a new inbound record, with its own ``in_`` id and ``resubmission_of`` naming
 the original; it carries the original's method, path, query, headers, body and verification,
 is routed against the routes as they are now, and is not verified again. It appears in the
@@ -11,6 +14,7 @@ proven to come from its source.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -21,6 +25,7 @@ from services.ingress.auth import authorized
 from services.ingress.examples import answers
 from services.ingress.inbound.examples import RECEIVED_REQUEST, RESUBMITTED, ROUTE_ATTEMPT
 from services.ingress.inbound.records import inbound_record, publish_inbound
+from services.ingress.inbound.state import Inbound, InboundDep
 from services.ingress.state import Hub, Ingress
 from shared.errors import ApiError, Conflict, NotFound
 from shared.inbound import decode_body
@@ -34,7 +39,8 @@ router = APIRouter(prefix="/v1/inbound", tags=["received log"], dependencies=[De
     summary="The received log (?source_id=&status=&after=&before=)",
     responses=answers(200, [RECEIVED_REQUEST], listed=True),
 )
-async def list_inbound(request: Request, hub: Hub) -> Response:
+async def list_inbound(request: Request, hub: Hub, inbound: InboundDep) -> Response:
+    await _caught_up(hub, inbound)
     return await audit_proxy.forward(hub, request, "/v1/inbound")
 
 
@@ -43,8 +49,9 @@ async def list_inbound(request: Request, hub: Hub) -> Response:
     summary="One received request and its routes' outcomes",
     responses=answers(200, RECEIVED_REQUEST),
 )
-async def get_inbound(inbound_id: str, request: Request, hub: Hub) -> Response:
-    return await audit_proxy.forward(hub, request, f"/v1/inbound/{inbound_id}")
+async def get_inbound(inbound_id: str, request: Request, hub: Hub, inbound: InboundDep) -> Response:
+    await _caught_up(hub, inbound)
+    return await audit_proxy.forward(hub, request, _path(inbound_id))
 
 
 @router.get(
@@ -52,17 +59,39 @@ async def get_inbound(inbound_id: str, request: Request, hub: Hub) -> Response:
     summary="HTTP forwarding attempts of a received request",
     responses=answers(200, [ROUTE_ATTEMPT], listed=True),
 )
-async def inbound_attempts(inbound_id: str, request: Request, hub: Hub) -> Response:
-    return await audit_proxy.forward(hub, request, f"/v1/inbound/{inbound_id}/attempts")
+async def inbound_attempts(
+    inbound_id: str, request: Request, hub: Hub, inbound: InboundDep
+) -> Response:
+    await _caught_up(hub, inbound)
+    return await audit_proxy.forward(hub, request, f"{_path(inbound_id)}/attempts")
+
+
+def _path(inbound_id: str) -> str:
+    # The id as one path segment on audit, whatever the caller put in it ("/", "?", NUL...).
+    return f"/v1/inbound/{quote(inbound_id, safe='')}"
+
+
+async def _caught_up(hub: Ingress, inbound: Inbound) -> None:
+    """Wait (briefly) until audit has stored the requests this ingress answered."""
+
+    async def stored(inbound_id: str) -> bool:
+        try:
+            answer = await hub.audit.get(_path(inbound_id), headers=_admin(hub))
+        except httpx.HTTPError:
+            return True  # audit is unreachable: the read itself will say so, without waiting
+        return answer.status_code != 404
+
+    await inbound.written.settle(stored)
+
+
+def _admin(hub: Ingress) -> dict[str, str]:
+    return {"authorization": f"Bearer {hub.settings.admin_token}"}
 
 
 async def _stored(hub: Ingress, inbound_id: str) -> dict[str, Any]:
     """The stored request from audit; raise :class:`NotFound` or :class:`AuditUnavailable`."""
     try:
-        answer = await hub.audit.get(
-            f"/v1/inbound/{inbound_id}",
-            headers={"authorization": f"Bearer {hub.settings.admin_token}"},
-        )
+        answer = await hub.audit.get(_path(inbound_id), headers=_admin(hub))
     except httpx.HTTPError as exc:
         raise AuditUnavailable("the audit service is not reachable") from exc
     if answer.status_code == 404:
@@ -85,11 +114,12 @@ class AuditUnavailable(ApiError):
     summary="Run the routes again",
     responses=answers(202, RESUBMITTED),
 )
-async def resubmit(inbound_id: str, hub: Hub) -> OrjsonResponse:
+async def resubmit(inbound_id: str, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     """Route the stored request again: ``202 {id, resubmission_of}`` once durable in Kafka.
 
     404 when unknown, 409 when its routes never ran (rejected, ignored, a handshake).
     """
+    await _caught_up(hub, inbound)
     stored = await _stored(hub, inbound_id)
     handshake = stored["verification"].get("result") == "challenge"
     if stored["status"] != "accepted" or handshake:
@@ -111,6 +141,6 @@ async def resubmit(inbound_id: str, hub: Hub) -> OrjsonResponse:
         config_offset=offset,
         resubmission_of=stored["id"],
     )
-    await publish_inbound(hub, record)
+    await publish_inbound(hub, inbound.written, record)
     body = {"id": record["id"], "resubmission_of": stored["id"]}
     return OrjsonResponse(body, status_code=202)

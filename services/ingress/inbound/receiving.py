@@ -130,7 +130,7 @@ async def receive(
         reply_to=None if address is None else address.as_record(),
     )
     try:
-        await publish_inbound(hub, record)
+        await publish_inbound(hub, inbound.written, record)
         metrics.inbound_received(source["id"], decision.log_status)
         if mark:
             await mark_verified(hub, source["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from services.ingress.inbound.log_barrier import WrittenRecords
 from services.ingress.state import Ingress
 from shared import clock
 from shared.contracts import Contract, encode
@@ -68,8 +69,9 @@ def inbound_record(
     return record
 
 
-async def publish_inbound(hub: Ingress, record: dict[str, Any]) -> None:
-    """Produce the record keyed by its source id; return once Kafka acknowledged it.
+async def publish_inbound(hub: Ingress, written: WrittenRecords, record: dict[str, Any]) -> None:
+    """Produce the record keyed by its source id; return once Kafka acknowledged it (and noted
+    it in ``written``, so received-log reads wait for it).
 
     Raises :class:`PayloadTooLarge` when the record would not fit a Kafka record (a body near
     a large ``HOOKBUS_MAX_BODY`` that must travel base64) and ``KafkaUnavailable``.
@@ -79,4 +81,5 @@ async def publish_inbound(hub: Ingress, record: dict[str, Any]) -> None:
         raise PayloadTooLarge(
             f"the request is {len(value)} bytes as a record; the limit is {MAX_VALUE_BYTES}"
         )
-    await send(hub.producer, hub.events_topic, record["source_id"], value)
+    partition, _ = await send(hub.producer, hub.events_topic, record["source_id"], value)
+    written.note(partition, record["id"])

@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from services.ingress.auth import authorized
 from services.ingress.examples import answers, body_examples
 from services.ingress.inbound.examples import ROUTE, ROUTE_IN, ROUTE_PATCH
-from services.ingress.inbound.models import RouteIn, RoutePatch
+from services.ingress.inbound.models import DESTINATION, RouteIn, RoutePatch
 from services.ingress.inbound.state import Inbound, InboundDep
 from services.ingress.paging import page
 from services.ingress.state import Cursor, Hub, Ingress, Limit
@@ -68,6 +70,20 @@ async def _destination(hub: Ingress, inbound: Inbound, given: Object) -> Object:
 def _check_source(hub: Ingress, source_id: str | None) -> None:
     if source_id is not None and hub.config.view.get("source", source_id) is None:
         raise _refuse("source_id", f"no source {source_id!r}")
+
+
+def _patched_destination(current: Object, given: Object) -> Object:
+    """A PATCH's destination: merged into the current one when its ``type`` is the same or
+    left out (as a JSON merge patch: null removes a field), else a whole new one; 422 when
+    the result is not a valid destination."""
+    if given.get("type", current["type"]) == current["type"]:
+        merged = {**current, **given}
+        given = {name: value for name, value in merged.items() if value is not None}
+    try:
+        return DESTINATION.validate_python(given).model_dump()
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("destination", *error["loc"])} for error in exc.errors()]
+        raise RequestValidationError(errors) from exc
 
 
 def _path(path: str | None) -> str | None:
@@ -135,7 +151,8 @@ async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) 
     if "path" in changes:
         changes["path"] = _path(changes["path"])
     if body.destination is not None:
-        changes["destination"] = await _destination(hub, inbound, body.destination.model_dump())
+        given = _patched_destination(current["destination"], body.destination)
+        changes["destination"] = await _destination(hub, inbound, given)
     updated = {**current, **changes, "updated_at": clock.iso()}
     await hub.config.put("route", updated)
     return OrjsonResponse(updated)

@@ -9,15 +9,13 @@ from fastapi import APIRouter, Depends, Response
 from services.ingress.auth import authorized
 from services.ingress.examples import answers, body_examples
 from services.ingress.inbound.examples import SOURCE, SOURCE_IN, SOURCE_PATCH
-from services.ingress.inbound.models import SourceIn, SourcePatch
+from services.ingress.inbound.source_fields import new_source, patched_source
+from services.ingress.inbound.source_models import SourceIn, SourcePatch
 from services.ingress.inbound.sources_view import public
 from services.ingress.inbound.state import InboundDep
-from services.ingress.inbound.verification import CHALLENGE_PROVIDERS
 from services.ingress.paging import page
 from services.ingress.state import Cursor, Hub, Ingress, Limit
-from shared import clock
-from shared.errors import NotFound, Unprocessable
-from shared.ids import new_id
+from shared.errors import NotFound
 from shared.json_response import OrjsonResponse
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"], dependencies=[Depends(authorized)])
@@ -33,28 +31,6 @@ async def find_source(hub: Ingress, ref: str) -> Object:
     return found
 
 
-def _challenge_required(source: Object, given: bool | None, before: Object | None) -> bool:
-    """True for a challenge provider unless opted out; refused for any other provider."""
-    if source["provider"] not in CHALLENGE_PROVIDERS:
-        if given is False:
-            message = "only slack, meta and twitter sources have a challenge to skip"
-            raise Unprocessable(
-                f"challenge_required: {message}", [{"path": "challenge_required", "msg": message}]
-            )
-        return False
-    if given is not None:
-        return given
-    if before is not None and before["provider"] == source["provider"]:
-        return bool(before.get("challenge_required", True))
-    return True
-
-
-def _compact_match(fields: Object) -> None:
-    # A predicate group left out is stored absent, not null.
-    if fields.get("match") is not None:
-        fields["match"] = {k: v for k, v in fields["match"].items() if v is not None}
-
-
 def _shown(hub: Ingress, source: Object) -> Object:
     return public(source, hub.config.view, hub.settings.base_url)
 
@@ -68,16 +44,7 @@ def _shown(hub: Ingress, source: Object) -> Object:
 )
 async def create_source(body: SourceIn, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     """Create a source; 422 when its verification fields do not fit its provider."""
-    now = clock.iso()
-    source: Object = {
-        "id": new_id("src"),
-        **body.model_dump(exclude={"challenge_required"}, mode="json"),
-        "priority": body.priority or 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-    source["challenge_required"] = _challenge_required(source, body.challenge_required, None)
-    _compact_match(source)
+    source = new_source(body)
     inbound.verifiers.parse(source)
     await hub.config.put("source", source)
     return OrjsonResponse(_shown(hub, source), status_code=201)
@@ -105,14 +72,7 @@ async def patch_source(
     src: str, body: SourcePatch, hub: Hub, inbound: InboundDep
 ) -> OrjsonResponse:
     """Change some fields; the verification fields are checked again as a whole (422)."""
-    current = await find_source(hub, src)
-    changes = body.model_dump(exclude_unset=True, exclude={"challenge_required"}, mode="json")
-    for required in ("name", "provider", "priority"):
-        if changes.get(required, "") is None:
-            del changes[required]
-    _compact_match(changes)
-    updated = {**current, **changes, "updated_at": clock.iso()}
-    updated["challenge_required"] = _challenge_required(updated, body.challenge_required, current)
+    updated = patched_source(await find_source(hub, src), body)
     inbound.verifiers.parse(updated)
     await hub.config.put("source", updated)
     return OrjsonResponse(_shown(hub, updated))

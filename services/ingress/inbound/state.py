@@ -7,16 +7,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.ingress.inbound.log_barrier import WrittenRecords
 from services.ingress.inbound.sources_view import Verifiers
 from shared.user_topics import UserTopics
 
 
 @dataclass
 class Inbound:
-    """Parsed source settings and user topics, built once with the app."""
+    """Parsed source settings, user topics and the records written, built once with the app."""
 
     verifiers: Verifiers
     topics: UserTopics
+    written: WrittenRecords
 
 
 async def inbound(request: Request) -> Inbound:

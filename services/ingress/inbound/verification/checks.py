@@ -13,7 +13,7 @@ from shared.errors import Unprocessable
 
 MAX_SECRET_CHARS = 1024
 # RFC 9110 token characters: what a header name may be made of.
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}")
 
 
 def fail(path: str, message: str) -> NoReturn:
@@ -60,7 +60,7 @@ def secret_text(value: Any, path: str) -> str:
 
 def header_name(value: Any, path: str) -> str:
     """A valid HTTP header name."""
-    if not isinstance(value, str) or not _HEADER_NAME.match(value):
+    if not isinstance(value, str) or not _HEADER_NAME.fullmatch(value):
         fail(path, "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)")
     return value
 

@@ -27,12 +27,13 @@ MAX_HEADERS = 20
 def parse_generic(verification: Mapping[str, Any], secret: str | None) -> GenericCheck:
     """The typed check of ``verification``; raise ``Unprocessable`` when it is not valid.
 
-    ``secret`` (the source's) is the HMAC key when the ``hmac`` object has no ``secret``;
-    any other type refuses it, since it would silently do nothing.
+    ``secret`` (the source's) is the HMAC key when the ``hmac`` object has no ``secret``, and
+    the API key when the ``api_key`` object has no ``key``; the object's own value wins. The
+    other types have no use for it and leave it unused (a client may send ``secret`` for every
+    source it makes). ``type``, ``algorithm`` and ``encoding`` are read in any case.
     """
+    verification = _lowercased(verification, ("type", "algorithm", "encoding"))
     kind = checks.choice(verification, "type", PATH, TYPES)
-    if kind != "hmac" and secret is not None:
-        checks.fail("secret", f"is not used by {kind!r} verification; remove it")
     if kind == "none":
         checks.only_fields(verification, PATH, {"type"})
         return NoCheck()
@@ -43,8 +44,9 @@ def parse_generic(verification: Mapping[str, Any], secret: str | None) -> Generi
     if kind == "api_key":
         checks.only_fields(verification, PATH, {"type", "header", "key"})
         header = checks.header_name(verification.get("header"), f"{PATH}.header")
-        key = checks.header_value(verification.get("key"), f"{PATH}.key")
-        return ApiKeyCheck(header, key)
+        if verification.get("key") is None and secret is not None:
+            return ApiKeyCheck(header, checks.header_value(secret, "secret"))
+        return ApiKeyCheck(header, checks.header_value(verification.get("key"), f"{PATH}.key"))
     return _hmac(verification, secret)
 
 
@@ -83,10 +85,18 @@ def _hmac(verification: Mapping[str, Any], secret: str | None) -> HmacCheck:
     if not isinstance(prefix, str) or len(prefix) > 64:
         checks.fail(f"{PATH}.prefix", "must be a string of at most 64 characters")
     own = verification.get("secret")
-    if own is not None and secret is not None:
-        checks.fail("secret", "give the HMAC secret once: in verification.secret or in secret")
     if own is None and secret is None:
         checks.fail(f"{PATH}.secret", "is required (or the source's secret)")
     path = f"{PATH}.secret" if own is not None else "secret"
     key = checks.secret_text(own if own is not None else secret, path).encode()
     return HmacCheck(header, cast(Algorithm, algorithm), cast(Encoding, encoding), prefix, key)
+
+
+def _lowercased(verification: Mapping[str, Any], names: tuple[str, ...]) -> Mapping[str, Any]:
+    # "SHA256" or "Base64" name the same choice: only the spelling differs.
+    lowered = {
+        name: verification[name].lower()
+        for name in names
+        if isinstance(verification.get(name), str)
+    }
+    return {**verification, **lowered}

@@ -3,8 +3,8 @@
 A source is ``unverified`` until its first request that passes verification or its first
 answered challenge, then ``verified``. A source whose provider uses a challenge (Slack, Meta,
 Twitter) ignores everything but the challenge until one was answered: ``403``, logged
-``ignored``. A refused handshake (wrong Meta ``verify_token``) stays ``rejected``. The caller
-keeps the status; this only decides.
+``ignored``. A refused handshake (wrong Meta ``verify_token``, a Slack ``url_verification``
+whose signature fails) stays ``rejected``. The caller keeps the status; this only decides.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ class Verified:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """Verification failed. ``status`` is what to answer: 401, or 403 for a refused handshake
-    (``handshake`` true: the request was a provider challenge whose token did not match)."""
+    """Verification failed. ``status`` is what to answer: 401, or 403 for a refused Meta or
+    Twitter handshake. ``handshake`` true: the request was a provider challenge that failed
+    (a Slack one answers 401), refused as such even before the source's challenge."""
 
     reason: str
     status: int = 401

@@ -2,7 +2,8 @@
 
 ``GET ?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C`` is answered ``200 C`` when T is
 the source's ``verify_token``, else ``403``. Everything else must carry
-``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body, keyed with the app secret>``.
+``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body, keyed with the app secret>``; a
+source without an app secret (made for the handshake alone) refuses every post.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def verify(settings: SourceVerification, request: InboundRequest, now: float) ->
     """Meta's check: the handshake for a ``GET`` with ``hub.mode``, else the signature."""
     if request.method == "GET" and request.query_value("hub.mode") is not None:
         return _handshake(settings, request)
+    if not settings.key:
+        return Rejected("the source has no app secret to check X-Hub-Signature-256 with")
     return hub_signature(settings.key, request, "meta")
 
 

@@ -2,7 +2,8 @@
 
 ``ts`` is ``X-Slack-Request-Timestamp`` and must be within 5 minutes of now. A signed
 ``{"type": "url_verification", "challenge": C}`` (sent when the Events API URL is set) is
-answered ``200 C``; Slack signs it like any other request, so it is verified first.
+answered ``200 C``; Slack signs it like any other request, so it is verified first. One that
+fails is a refused handshake: ``401`` even while the source still awaits its challenge.
 """
 
 from __future__ import annotations
@@ -34,6 +35,16 @@ PREFIX = "v0="
 
 def verify(settings: SourceVerification, request: InboundRequest, now: float) -> Verdict:
     """Slack's check, then the ``url_verification`` challenge when the body is one."""
+    verdict = _signature(settings, request, now)
+    challenge = _url_verification(request.body)
+    if challenge is None:
+        return verdict
+    if isinstance(verdict, Rejected):
+        return Rejected(verdict.reason, handshake=True)
+    return Challenge("slack", HttpAnswer(200, "text/plain; charset=utf-8", challenge.encode()))
+
+
+def _signature(settings: SourceVerification, request: InboundRequest, now: float) -> Verdict:
     signature, timestamp = request.headers.get(SIGNATURE), request.headers.get(TIMESTAMP)
     if signature is None or timestamp is None:
         return Rejected(f"missing {SIGNATURE if signature is None else TIMESTAMP} header")
@@ -47,9 +58,6 @@ def verify(settings: SourceVerification, request: InboundRequest, now: float) ->
     expected = mac(settings.key, "sha256", b"v0:", timestamp.encode(), b":", request.body)
     if not any_equal(expected, [from_hex(signature[len(PREFIX) :])]):
         return Rejected(f"{SIGNATURE} does not match the body")
-    challenge = _url_verification(request.body)
-    if challenge is not None:
-        return Challenge("slack", HttpAnswer(200, "text/plain; charset=utf-8", challenge.encode()))
     return Verified("slack")
 
 
