@@ -12,7 +12,6 @@ Read-your-writes across processes rests on one barrier, the topic's end offset:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -25,6 +24,7 @@ from aiokafka.errors import KafkaError
 from shared import metrics
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord, KafkaUnavailable
+from shared.kafka_io import stop_reading
 
 log = logging.getLogger(__name__)
 Object = dict[str, Any]
@@ -120,11 +120,7 @@ class ConfigView(ConfigState):
 
     async def stop(self) -> None:
         """Stop following and disconnect."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
+        await stop_reading(self._task, self._consumer)
         await self._offsets.stop()
 
     async def _become_ready(self) -> None:

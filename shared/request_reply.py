@@ -28,6 +28,7 @@ from aiokafka.partitioner import murmur2
 
 from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
+from shared.kafka_io import stop_reading
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,7 @@ class ReplyInbox:
 
     async def stop(self) -> None:
         """Stop reading; calls still waiting get no reply."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
+        await stop_reading(self._task, self._consumer)
 
     def new_address(self) -> ReplyAddress:
         """A fresh address whose reply :meth:`wait` will deliver; call :meth:`wait` or
