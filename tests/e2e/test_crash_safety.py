@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +18,7 @@ BATCH = 100
 PATHS = ("/a", "/b")
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("crash"))
-    running = Stack(kafka_bootstrap, data, HOOKBUS_RETRY_SCHEDULE="1s,2s,4s").start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s,2s,4s"}
 
 
 class Ledger:

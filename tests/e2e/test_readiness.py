@@ -16,7 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.kafka_io import ensure_topics
 from shared.topics import layout
-from tests.support.stack import SERVICES, Stack, poll
+from tests.support.stack import SERVICES, Stack, assert_stopped_cleanly, poll
 
 pytestmark = pytest.mark.kafka
 RECORDS = 3000
@@ -107,5 +107,5 @@ def test_readyz_waits_for_the_topics_and_the_whole_config_topic(
         assert names <= asyncio.run(existing(kafka_bootstrap))
     finally:
         codes = stack.stop()
-    assert codes == dict.fromkeys(codes, 0), codes
+    assert_stopped_cleanly(codes)
     print(f"\nreadyz answers before ready: { {n: len(s) - 1 for n, s in seen.items()} }")

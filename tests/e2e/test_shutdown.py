@@ -9,8 +9,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,15 +22,7 @@ pytestmark = pytest.mark.kafka
 GRACE = {"ingress": 30.0, "router": 30.0, "dispatcher": 40.0, "audit": 30.0}
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("shutdown"))
-    running = Stack(
-        kafka_bootstrap, data, HOOKBUS_RETRY_SCHEDULE="1s,2s", HOOKBUS_VERDICT_TIMEOUT="8s"
-    ).start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s,2s", "HOOKBUS_VERDICT_TIMEOUT": "8s"}
 
 
 def sigterm(stack: Stack, name: str) -> float:
