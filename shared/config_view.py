@@ -12,66 +12,21 @@ Read-your-writes across processes rests on one barrier, the topic's end offset:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from shared import metrics
+from shared.config_state import ConfigState, Object
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord, KafkaUnavailable
+from shared.kafka_io import stop_reading
 
 log = logging.getLogger(__name__)
-Object = dict[str, Any]
 Listener = Callable[[str, str, Object | None], None]
-
-
-class ConfigState:
-    """The objects of the config log by kind and id, with a ``uid`` index. No I/O."""
-
-    def __init__(self) -> None:
-        self._objects: dict[str, dict[str, Object]] = defaultdict(dict)
-        self._uids: dict[tuple[str, str, str], str] = {}
-
-    def apply(self, key: str, value: Object | None) -> tuple[str, str]:
-        """Apply one record (``value`` None deletes); return ``(kind, id)``."""
-        kind, _, ident = key.partition("/")
-        old = self._objects[kind].pop(ident, None)
-        if old is not None and old.get("uid"):
-            self._uids.pop((kind, old.get("app_id", ""), old["uid"]), None)
-        if value is not None:
-            self._objects[kind][ident] = value
-            if value.get("uid"):
-                self._uids[(kind, value.get("app_id", ""), value["uid"])] = ident
-        return kind, ident
-
-    def get(self, kind: str, ident: str) -> Object | None:
-        """The object ``kind/ident``, or None."""
-        return self._objects[kind].get(ident)
-
-    def lookup(self, kind: str, ref: str, app_id: str = "") -> Object | None:
-        """Find by id or by user-chosen ``uid``; scoped objects must belong to ``app_id``."""
-        found = self._objects[kind].get(ref)
-        if found is None:
-            ident = self._uids.get((kind, app_id, ref))
-            found = None if ident is None else self._objects[kind].get(ident)
-        if found is not None and found.get("app_id", "") != app_id:
-            return None
-        return found
-
-    def all(self, kind: str) -> Iterator[Object]:
-        """Every object of ``kind``, in id (creation) order."""
-        objects = self._objects[kind]
-        return (objects[ident] for ident in sorted(objects))
-
-    def children(self, kind: str, app_id: str) -> Iterator[Object]:
-        """Every object of ``kind`` that belongs to ``app_id``."""
-        return (obj for obj in self.all(kind) if obj.get("app_id") == app_id)
 
 
 class ConfigView(ConfigState):
@@ -120,11 +75,7 @@ class ConfigView(ConfigState):
 
     async def stop(self) -> None:
         """Stop following and disconnect."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
+        await stop_reading(self._task, self._consumer)
         await self._offsets.stop()
 
     async def _become_ready(self) -> None:

@@ -1,12 +1,15 @@
-"""Kafka plumbing every service shares: durable producers, topic creation, dead letters."""
+"""Kafka plumbing every service shares: durable producers, topic creation, dead letters, and
+stopping a reader task."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
@@ -34,6 +37,16 @@ def durable_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
         max_request_size=MAX_RECORD_BYTES,
         request_timeout_ms=15000,
     )
+
+
+async def stop_reading(task: asyncio.Task[None] | None, consumer: AIOKafkaConsumer) -> None:
+    """Cancel ``task`` (the loop reading ``consumer``, None when never started), wait until it
+    ended, then disconnect ``consumer``."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await consumer.stop()
 
 
 async def send(

@@ -11,16 +11,16 @@ exhausted; ``pending`` = outcome retrying (a retry is scheduled).
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI
 
 from services.audit import http_errors, queries
 from services.audit.inbound_api import inbound_routes
-from services.audit.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from services.audit.rows import epoch_ms
+from services.audit.paging import DEFAULT_LIMIT, answer, decode_cursor
+from services.audit.params import TIME_KEY, Limit, bound
 from services.audit.store import Store
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound
 from shared.health import Readiness, health_router
 from shared.json_response import OrjsonResponse
 
@@ -29,29 +29,14 @@ STATUS_OUTCOMES = {
     "failed": ("failed", "exhausted"),
     "pending": ("retrying",),
 }
-TIME_KEY = (int, str)
 DEAD_KEY = (int, str, int, int)
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Status = Literal["succeeded", "failed", "pending"]
-
-
-def _answer(page: Page) -> OrjsonResponse:
-    return OrjsonResponse({"data": page.data, "next_cursor": encode_cursor(page.next_key)})
 
 
 def _found(item: dict[str, Any] | None, what: str) -> OrjsonResponse:
     if item is None:
         raise NotFound(f"{what} not found")
     return OrjsonResponse(item)
-
-
-def _moment(name: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return epoch_ms(text)
-    except ValueError as exc:
-        raise Unprocessable(f"{name} must be an ISO 8601 timestamp", {name: text}) from exc
 
 
 def log_routes(store: Store) -> APIRouter:
@@ -79,7 +64,7 @@ def log_routes(store: Store) -> APIRouter:
             limit=limit,
             cursor=key,
         )
-        return _answer(page)
+        return answer(page)
 
     @router.get("/apps/{app_id}/attempts/{attempt_id}")
     async def attempt(app_id: str, attempt_id: str) -> OrjsonResponse:
@@ -98,7 +83,7 @@ def log_routes(store: Store) -> APIRouter:
         cursor: str | None = None,
     ) -> OrjsonResponse:
         """Messages; ``after``/``before`` bound their timestamp (both exclusive)."""
-        since, until = _moment("after", after), _moment("before", before)
+        since, until = bound("after", after), bound("before", before)
         key = decode_cursor(cursor, TIME_KEY)
         page = await asyncio.to_thread(
             queries.list_messages,
@@ -111,7 +96,7 @@ def log_routes(store: Store) -> APIRouter:
             limit=limit,
             cursor=key,
         )
-        return _answer(page)
+        return answer(page)
 
     @router.get("/apps/{app_id}/messages/{message_id}")
     async def message(app_id: str, message_id: str) -> OrjsonResponse:
@@ -129,7 +114,7 @@ def log_routes(store: Store) -> APIRouter:
         page = await asyncio.to_thread(
             queries.list_attempts, db, app_id, message_id=message_id, limit=limit, cursor=key
         )
-        return _answer(page)
+        return answer(page)
 
     @router.get("/apps/{app_id}/endpoints/{endpoint_id}/stats")
     async def stats(app_id: str, endpoint_id: str) -> OrjsonResponse:
@@ -149,7 +134,7 @@ def log_routes(store: Store) -> APIRouter:
         page = await asyncio.to_thread(
             queries.list_dead_letters, db, kind=kind, limit=limit, cursor=key
         )
-        return _answer(page)
+        return answer(page)
 
     return router
 

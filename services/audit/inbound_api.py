@@ -7,33 +7,18 @@ request was received (both exclusive). Lists are newest first.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import Engine
 
 from services.audit import inbound_queries
-from services.audit.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from services.audit.rows import epoch_ms
-from shared.errors import NotFound, Unprocessable
+from services.audit.paging import DEFAULT_LIMIT, answer, decode_cursor
+from services.audit.params import TIME_KEY, Limit, bound
+from shared.errors import NotFound
 from shared.json_response import OrjsonResponse
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Status = Literal["accepted", "rejected", "ignored"]
-TIME_KEY = (int, str)
-
-
-def _answer(page: Page) -> OrjsonResponse:
-    return OrjsonResponse({"data": page.data, "next_cursor": encode_cursor(page.next_key)})
-
-
-def _moment(name: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return epoch_ms(text)
-    except ValueError as exc:
-        raise Unprocessable(f"{name} must be an ISO 8601 timestamp", {name: text}) from exc
 
 
 def inbound_routes(db: Engine) -> APIRouter:
@@ -50,7 +35,7 @@ def inbound_routes(db: Engine) -> APIRouter:
         cursor: str | None = None,
     ) -> OrjsonResponse:
         """Received requests with their routes' outcomes, newest first."""
-        since, until = _moment("after", after), _moment("before", before)
+        since, until = bound("after", after), bound("before", before)
         page = await asyncio.to_thread(
             inbound_queries.list_inbound,
             db,
@@ -61,7 +46,7 @@ def inbound_routes(db: Engine) -> APIRouter:
             limit=limit,
             cursor=decode_cursor(cursor, TIME_KEY),
         )
-        return _answer(page)
+        return answer(page)
 
     @router.get("/{inbound_id}")
     async def one(inbound_id: str) -> OrjsonResponse:
@@ -83,6 +68,6 @@ def inbound_routes(db: Engine) -> APIRouter:
             limit=limit,
             cursor=decode_cursor(cursor, TIME_KEY),
         )
-        return _answer(page)
+        return answer(page)
 
     return router

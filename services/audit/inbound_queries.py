@@ -20,6 +20,7 @@ from services.audit.inbound_schema import (
     inbound_routings,
     route_attempts,
 )
+from services.audit.objects import tried_fields
 from services.audit.paging import Key, Page, cut, newest_first
 
 Object = dict[str, Any]
@@ -130,12 +131,8 @@ def get_inbound(engine: Engine, inbound_id: str) -> Object | None:
 
 def _attempt_object(row: Mapping[Any, Any]) -> Object:
     return {
-        **{key: row[key] for key in ("id", "delivery_id", "inbound_id", "source_id")},
-        **{key: row[key] for key in ("route_id", "attempt", "timestamp", "duration_ms")},
-        "request": orjson.loads(row["request"]),
-        "response": None if row["response"] is None else orjson.loads(row["response"]),
-        "error": row["error"],
-        "outcome": row["outcome"],
+        **{key: row[key] for key in ("id", "delivery_id", "inbound_id", "source_id", "route_id")},
+        **tried_fields(row),
     }
 
 

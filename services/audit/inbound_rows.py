@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import orjson
 from sqlalchemy import Table
 
 from services.audit.inbound_schema import (
@@ -20,17 +19,13 @@ from services.audit.inbound_schema import (
     inbound_routings,
     route_attempts,
 )
-from services.audit.rows import Origin, Row, epoch_ms
+from services.audit.rows import Origin, Row, epoch_ms, origin_columns, to_json, tried_columns
 from shared.contracts import Contract
 from shared.inbound import record_kind
 from shared.topics import Topic
 
 Rows = list[tuple[Table, Row]]
 Converter = Callable[[Mapping[str, Any], Origin], Rows]
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def inbound_rows(record: Mapping[str, Any], origin: Origin) -> Rows:
@@ -43,15 +38,14 @@ def inbound_rows(record: Mapping[str, Any], origin: Origin) -> Rows:
         "method": record["method"],
         "path": record["path"],
         "query": record["query"],
-        "headers": _json(record["headers"]),
+        "headers": to_json(record["headers"]),
         "body": record["body"],
         "body_encoding": record["body_encoding"],
-        "verification": _json(record["verification"]),
+        "verification": to_json(record["verification"]),
         "status": record["status"],
         "route": record["route"],
         "resubmission_of": record.get("resubmission_of"),
-        "kafka_partition": origin.partition,
-        "kafka_offset": origin.offset,
+        **origin_columns(origin),
     }
     return [(inbound_requests, row)]
 
@@ -78,7 +72,7 @@ def routed_rows(record: Mapping[str, Any], origin: Origin) -> Rows:
             "position": position,
             "destination": entry["destination"],
             "outcome": entry["outcome"],
-            "detail": _json(entry.get("detail") or {}),
+            "detail": to_json(entry.get("detail") or {}),
         }
         found.append((inbound_route_runs, row))
     return found
@@ -86,18 +80,10 @@ def routed_rows(record: Mapping[str, Any], origin: Origin) -> Rows:
 
 def route_attempt_rows(record: Mapping[str, Any], origin: Origin) -> Rows:
     """The attempt row of a route_attempt record (an HTTP route's forwarding try)."""
-    response = record["response"]
     row = {
         **{key: record[key] for key in ("id", "delivery_id", "inbound_id", "source_id")},
-        **{key: record[key] for key in ("route_id", "attempt", "timestamp", "duration_ms")},
-        "ts_ms": epoch_ms(record["timestamp"]),
-        "status": None if response is None else response["status"],
-        "outcome": record["outcome"],
-        "request": _json(record["request"]),
-        "response": None if response is None else _json(response),
-        "error": record["error"],
-        "kafka_partition": origin.partition,
-        "kafka_offset": origin.offset,
+        "route_id": record["route_id"],
+        **tried_columns(record, origin),
     }
     return [(route_attempts, row)]
 

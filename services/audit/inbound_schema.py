@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, Text
 
-from services.audit.schema import metadata
+from services.audit.schema import metadata, origin_columns, tried_columns
 
 inbound_requests = Table(
     "inbound_requests",
@@ -29,8 +29,7 @@ inbound_requests = Table(
     Column("status", String, nullable=False),
     Column("route", Boolean, nullable=False),
     Column("resubmission_of", String, nullable=True),
-    Column("kafka_partition", Integer, nullable=False),
-    Column("kafka_offset", BigInteger, nullable=False),
+    *origin_columns(),
     Index("ix_inbound_ts", "ts_ms", "id"),
     Index("ix_inbound_source_ts", "source_id", "ts_ms", "id"),
     Index("ix_inbound_status_ts", "status", "ts_ms", "id"),
@@ -68,17 +67,7 @@ route_attempts = Table(
     Column("inbound_id", String, nullable=False),
     Column("source_id", String, nullable=False),
     Column("route_id", String, nullable=False),
-    Column("attempt", Integer, nullable=False),
-    Column("timestamp", String, nullable=False),
-    Column("ts_ms", BigInteger, nullable=False),
-    Column("duration_ms", Integer, nullable=False),
-    Column("status", Integer, nullable=True),
-    Column("outcome", String, nullable=False),
-    Column("request", Text, nullable=False),
-    Column("response", Text, nullable=True),
-    Column("error", Text, nullable=True),
-    Column("kafka_partition", Integer, nullable=False),
-    Column("kafka_offset", BigInteger, nullable=False),
+    *tried_columns(),
     Index("ix_route_attempts_inbound", "inbound_id", "route_id", "attempt", "ts_ms"),
     Index("ix_route_attempts_route_ts", "route_id", "ts_ms", "id"),
     Index("ix_route_attempts_ts", "ts_ms"),  # retention

@@ -27,6 +27,13 @@ def attempt_object(row: Mapping[Any, Any]) -> dict[str, Any]:
         "endpoint_id": row["endpoint_id"],
         "delivery_id": row["delivery_id"],
         "event_type": row["event_type"],
+        **tried_fields(row),
+    }
+
+
+def tried_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """What every attempt object shows beyond its ids (an endpoint's or a route's attempt)."""
+    return {
         "attempt": row["attempt"],
         "timestamp": row["timestamp"],
         "duration_ms": row["duration_ms"],

@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import ColumnElement, Select, and_, or_
 
 from shared.errors import Unprocessable
+from shared.json_response import OrjsonResponse
 
 Key = tuple[Any, ...]
 DEFAULT_LIMIT = 50
@@ -69,6 +70,11 @@ def encode_cursor(key: Key | None) -> str | None:
     if key is None:
         return None
     return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode().rstrip("=")
+
+
+def answer(page: Page) -> OrjsonResponse:
+    """A list route's answer: ``{"data": [...], "next_cursor": str|null}``."""
+    return OrjsonResponse({"data": page.data, "next_cursor": encode_cursor(page.next_key)})
 
 
 def decode_cursor(text: str | None, shape: Sequence[type]) -> Key | None:

@@ -15,10 +15,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.audit import redelivery
-from services.audit.rows import epoch_ms
+from services.audit.params import moment
 from services.audit.store import Store
 from shared.contracts import Contract, encode
-from shared.errors import KafkaUnavailable, NotFound, Unprocessable
+from shared.errors import KafkaUnavailable, NotFound
 from shared.http_errors import error_response
 from shared.json_response import OrjsonResponse
 from shared.kafka_io import send
@@ -76,12 +76,7 @@ def recovery_routes(store: Store, producer: AIOKafkaProducer, prefix: str) -> AP
     @router.post("/endpoints/{endpoint_id}/recover", status_code=202)
     async def recover(app_id: str, endpoint_id: str, body: RecoverIn) -> OrjsonResponse:
         """Deliver again every message whose delivery to the endpoint ended failed since."""
-        try:
-            since_ms = epoch_ms(body.since)
-        except ValueError as exc:
-            raise Unprocessable(
-                "since must be an ISO 8601 timestamp", {"since": body.since}
-            ) from exc
+        since_ms = moment("since", body.since)
         rows = await asyncio.to_thread(
             redelivery.ended_failed_since, db, app_id, endpoint_id, since_ms
         )

@@ -50,8 +50,31 @@ def iso_from_ms(millis: int) -> str:
     return clock.iso(_EPOCH + timedelta(milliseconds=millis))
 
 
-def _json(value: Any) -> str:
+def to_json(value: Any) -> str:
+    """``value`` as the text of a JSON column."""
     return orjson.dumps(value).decode()
+
+
+def origin_columns(origin: Origin) -> Row:
+    """The columns that say where a record was read."""
+    return {"kafka_partition": origin.partition, "kafka_offset": origin.offset}
+
+
+def tried_columns(record: Mapping[str, Any], origin: Origin) -> Row:
+    """The columns every attempt row has beyond its ids (an endpoint's or a route's attempt)."""
+    response = record["response"]
+    return {
+        "attempt": record["attempt"],
+        "timestamp": record["timestamp"],
+        "ts_ms": epoch_ms(record["timestamp"]),
+        "duration_ms": record["duration_ms"],
+        "status": None if response is None else response["status"],
+        "outcome": record["outcome"],
+        "request": to_json(record["request"]),
+        "response": None if response is None else to_json(response),
+        "error": record["error"],
+        **origin_columns(origin),
+    }
 
 
 def event_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, Row]]:
@@ -61,13 +84,12 @@ def event_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, R
         "app_id": record["app_id"],
         "id": record["id"],
         "event_type": record["event_type"],
-        "payload": _json(record["payload"]),
-        "channels": _json(channels),
+        "payload": to_json(record["payload"]),
+        "channels": to_json(channels),
         "timestamp": record["timestamp"],
         "ts_ms": epoch_ms(record["timestamp"]),
         "endpoint_id": record.get("endpoint_id"),
-        "kafka_partition": origin.partition,
-        "kafka_offset": origin.offset,
+        **origin_columns(origin),
     }
     found: list[tuple[Table, Row]] = [(messages, message)]
     for channel in channels:
@@ -78,7 +100,6 @@ def event_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, R
 
 def attempt_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table, Row]]:
     """The attempt row of an attempt record."""
-    response = record["response"]
     row = {
         "id": record["id"],
         "app_id": record["app_id"],
@@ -86,17 +107,7 @@ def attempt_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Table,
         "endpoint_id": record["endpoint_id"],
         "delivery_id": record["delivery_id"],
         "event_type": record.get("event_type"),
-        "attempt": record["attempt"],
-        "timestamp": record["timestamp"],
-        "ts_ms": epoch_ms(record["timestamp"]),
-        "duration_ms": record["duration_ms"],
-        "status": None if response is None else response["status"],
-        "outcome": record["outcome"],
-        "request": _json(record["request"]),
-        "response": None if response is None else _json(response),
-        "error": record["error"],
-        "kafka_partition": origin.partition,
-        "kafka_offset": origin.offset,
+        **tried_columns(record, origin),
     }
     return [(attempts, row)]
 
@@ -110,7 +121,7 @@ def dead_letter_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Ta
         "kafka_offset": origin.offset,
         "reason": record["reason"],
         "kind": record.get("kind", "bad_record"),
-        "origin": _json(source),
+        "origin": to_json(source),
         "origin_topic": source["topic"],
         "origin_partition": source["partition"],
         "origin_offset": source["offset"],

@@ -14,6 +14,8 @@ database to the same shape (a test compares a migrated database with a new one).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -28,6 +30,32 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def origin_columns() -> list[Column[Any]]:
+    """Where the record was read, so a row can be traced back to the log."""
+    return [
+        Column("kafka_partition", Integer, nullable=False),
+        Column("kafka_offset", BigInteger, nullable=False),
+    ]
+
+
+def tried_columns() -> list[Column[Any]]:
+    """The columns every attempt table has after its ids (an endpoint's or a route's attempt);
+    ``status`` is the response's, null when none arrived."""
+    return [
+        Column("attempt", Integer, nullable=False),
+        Column("timestamp", String, nullable=False),
+        Column("ts_ms", BigInteger, nullable=False),
+        Column("duration_ms", Integer, nullable=False),
+        Column("status", Integer, nullable=True),
+        Column("outcome", String, nullable=False),
+        Column("request", Text, nullable=False),
+        Column("response", Text, nullable=True),
+        Column("error", Text, nullable=True),
+        *origin_columns(),
+    ]
+
 
 # One row per migration applied (see services.audit.migrations).
 schema_version = Table(
@@ -48,9 +76,7 @@ messages = Table(
     Column("timestamp", String, nullable=False),
     Column("ts_ms", BigInteger, nullable=False),
     Column("endpoint_id", String, nullable=True),
-    # Where the record was read, so a row can be traced back to the log.
-    Column("kafka_partition", Integer, nullable=False),
-    Column("kafka_offset", BigInteger, nullable=False),
+    *origin_columns(),
     Index("ix_messages_app_ts", "app_id", "ts_ms", "id"),
     Index("ix_messages_app_type_ts", "app_id", "event_type", "ts_ms", "id"),
     Index("ix_messages_ts", "ts_ms"),
@@ -79,17 +105,7 @@ attempts = Table(
     Column("endpoint_id", String, nullable=False),
     Column("delivery_id", String, nullable=False),
     Column("event_type", String, nullable=True),
-    Column("attempt", Integer, nullable=False),
-    Column("timestamp", String, nullable=False),
-    Column("ts_ms", BigInteger, nullable=False),
-    Column("duration_ms", Integer, nullable=False),
-    Column("status", Integer, nullable=True),
-    Column("outcome", String, nullable=False),
-    Column("request", Text, nullable=False),
-    Column("response", Text, nullable=True),
-    Column("error", Text, nullable=True),
-    Column("kafka_partition", Integer, nullable=False),
-    Column("kafka_offset", BigInteger, nullable=False),
+    *tried_columns(),
     Index("ix_attempts_app_ep_ts", "app_id", "endpoint_id", "ts_ms", "id"),
     Index("ix_attempts_app_ep_outcome_ts", "app_id", "endpoint_id", "outcome", "ts_ms", "id"),
     Index("ix_attempts_app_msg_ts", "app_id", "message_id", "ts_ms", "id"),

@@ -54,13 +54,6 @@ class Tried:
         """The ``attempts`` record (contracts/attempt.v1) of this try of an endpoint delivery,
         with its final outcome."""
         exchange, delivery = self.exchange, self.delivery
-        response = None
-        if exchange.status is not None:
-            response = {
-                "status": exchange.status,
-                "headers": exchange.headers,
-                "body": exchange.body,
-            }
         return {
             "v": 1,
             "id": new_id("atm"),
@@ -78,7 +71,7 @@ class Tried:
                 "headers": self.request.headers,
                 "body": delivery["body"],
             },
-            "response": response,
+            "response": exchange.response_record(),
             "error": exchange.error,
             "outcome": outcome,
         }
@@ -88,7 +81,7 @@ def unsent(delivery: dict[str, Any], endpoint: dict[str, Any], reason: str) -> T
     """A try that sent nothing (bad URL, no secret, endpoint disabled), failed for ``reason``."""
     headers = {"content-type": delivery["content_type"], "user-agent": user_agent()}
     request = OutboundRequest(endpoint["url"], headers, delivery["body"].encode("utf-8"))
-    return Tried(delivery, request, Exchange(None, {}, "", reason), clock.now(), 0)
+    return Tried(delivery, request, Exchange.unsent(reason), clock.now(), 0)
 
 
 def _refusal(url: str, allow_private: bool) -> str | None:
@@ -130,6 +123,6 @@ async def attempt(
     if refusal is None:
         exchange = await post(client, request, target.timeout_ms)
     else:
-        exchange = Exchange(None, {}, "", refusal)
+        exchange = Exchange.unsent(refusal)
     duration_ms = int((time.monotonic() - started) * 1000)
     return Tried(delivery, request, exchange, moment, duration_ms)

@@ -15,7 +15,7 @@ from services.dispatcher.endpoint_writer import EndpointWriter
 from services.dispatcher.kafka_out import persistently
 from services.dispatcher.outcomes import GONE
 from shared import metrics
-from shared.config_view import Object
+from shared.config_state import Object
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -21,6 +22,17 @@ class Exchange:
     headers: dict[str, str]
     body: str
     error: str | None
+
+    @classmethod
+    def unsent(cls, reason: str) -> Exchange:
+        """No request went out, for ``reason``."""
+        return cls(None, {}, "", reason)
+
+    def response_record(self) -> dict[str, Any] | None:
+        """The ``response`` object of an attempt record: None when no answer arrived."""
+        if self.status is None:
+            return None
+        return {"status": self.status, "headers": self.headers, "body": self.body}
 
 
 def response_text(raw: bytes) -> str:

@@ -35,7 +35,8 @@ from services.dispatcher.outcomes import Plan, plan
 from services.dispatcher.route_target import RouteTarget
 from services.dispatcher.target import Target, ids_of, is_route, is_route_key
 from shared import clock, metrics
-from shared.config_view import ConfigState, ConfigView
+from shared.config_state import ConfigState
+from shared.config_view import ConfigView
 from shared.contracts import Contract, encode
 from shared.kafka_io import dead_letter
 from shared.settings import Settings

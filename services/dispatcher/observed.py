@@ -7,7 +7,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.dispatcher.lanes import LaneScheduler
 from shared import consumer_lag, metrics
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.settings import Settings
 
 

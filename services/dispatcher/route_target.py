@@ -71,18 +71,11 @@ class RouteTarget:
     def unsent(self, reason: str) -> Tried:
         """A try that sent nothing, failed for ``reason``."""
         request = OutboundRequest(self._url(), {}, b"", self._delivery["request"]["method"])
-        return Tried(self._delivery, request, Exchange(None, {}, "", reason), clock.now(), 0)
+        return Tried(self._delivery, request, Exchange.unsent(reason), clock.now(), 0)
 
     def attempt_record(self, tried: Tried, outcome: str) -> tuple[Object, Contract]:
         """The contracts/route_attempt.v1 record of ``tried``."""
         delivery, exchange = self._delivery, tried.exchange
-        response = None
-        if exchange.status is not None:
-            response = {
-                "status": exchange.status,
-                "headers": exchange.headers,
-                "body": exchange.body,
-            }
         record = {
             "v": 1,
             "kind": "route_attempt",
@@ -99,7 +92,7 @@ class RouteTarget:
                 "body": delivery["request"]["body"],
                 "body_encoding": delivery["request"]["body_encoding"],
             },
-            "response": response,
+            "response": exchange.response_record(),
             "error": exchange.error,
             "outcome": outcome,
         }

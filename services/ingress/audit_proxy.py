@@ -1,8 +1,10 @@
-"""Forwarding log reads to the audit service, so users see one base URL."""
+"""Forwarding log reads, resends and recoveries to the audit service, so users see one base
+URL."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 from fastapi import Request, Response
@@ -18,11 +20,18 @@ async def forward(hub: Ingress, request: Request, path: str) -> Response:
 
     Answers 503 when audit cannot be reached.
     """
+    return await _relay(hub, "GET", path, params=list(request.query_params.multi_items()))
+
+
+async def post(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
+    """POST ``body`` to audit's ``path``; relay the answer, or 503 when audit cannot be reached."""
+    return await _relay(hub, "POST", path, json=body)
+
+
+async def _relay(hub: Ingress, method: str, path: str, **sent: Any) -> Response:
     try:
-        answer = await hub.audit.get(
-            path,
-            params=list(request.query_params.multi_items()),
-            headers={"authorization": f"Bearer {hub.settings.admin_token}"},
+        answer = await hub.audit.request(
+            method, path, headers={"authorization": f"Bearer {hub.settings.admin_token}"}, **sent
         )
     except httpx.HTTPError as exc:
         log.warning("audit unreachable", extra={"path": path, "error": str(exc)})

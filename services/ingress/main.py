@@ -9,12 +9,12 @@ import httpx
 
 from services.ingress.config_store import ConfigStore
 from services.ingress.http_app import create_app
+from services.ingress.reply_inbox import start_inbox
 from services.ingress.state import Ingress
 from shared import lifecycle
 from shared.config_view import ConfigView
 from shared.health import start_http
 from shared.kafka_io import durable_producer
-from shared.request_reply import start_inbox
 from shared.secret_box import secret_box
 from shared.settings import Settings
 from shared.topics import Topic, physical

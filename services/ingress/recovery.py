@@ -5,23 +5,20 @@ dispatcher attempts them as new attempts of the message.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime
 
+from services.ingress import audit_proxy
 from services.ingress.auth import authorized
 from services.ingress.endpoints import find_endpoint
 from services.ingress.examples import ENDPOINT_ID, MESSAGE_ID, answers, body_examples
-from services.ingress.state import Hub, Ingress
+from services.ingress.state import Hub
 from shared import clock
 from shared.errors import Conflict
-from shared.http_errors import error_response
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/apps/{app}", tags=["recovery"], dependencies=[Depends(authorized)])
 
 
@@ -42,22 +39,6 @@ def _enabled(endpoint: dict[str, Any]) -> None:
         )
 
 
-async def _forward(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
-    """POST ``body`` to audit's ``path``; relay its answer, or 503 when it cannot be reached."""
-    try:
-        answer = await hub.audit.post(
-            path, json=body, headers={"authorization": f"Bearer {hub.settings.admin_token}"}
-        )
-    except httpx.HTTPError as exc:
-        log.warning("audit unreachable", extra={"path": path, "error": str(exc)})
-        return error_response(503, "audit_unavailable", "the audit service is not reachable")
-    return Response(
-        content=answer.content,
-        status_code=answer.status_code,
-        media_type=answer.headers.get("content-type", "application/json"),
-    )
-
-
 @router.post(
     "/messages/{msg}/endpoints/{ep}/resend",
     status_code=202,
@@ -69,7 +50,7 @@ async def resend(app: str, msg: str, ep: str, hub: Hub) -> Response:
     endpoint = await find_endpoint(hub, app, ep)
     _enabled(endpoint)
     path = f"/v1/apps/{endpoint['app_id']}/messages/{msg}/endpoints/{endpoint['id']}/resend"
-    return await _forward(hub, path, {"config_offset": hub.config.view.position})
+    return await audit_proxy.post(hub, path, {"config_offset": hub.config.view.position})
 
 
 @router.post(
@@ -86,4 +67,4 @@ async def recover(app: str, ep: str, body: RecoverIn, hub: Hub) -> Response:
     since = body.since if body.since.tzinfo else body.since.replace(tzinfo=UTC)
     path = f"/v1/apps/{endpoint['app_id']}/endpoints/{endpoint['id']}/recover"
     offset = hub.config.view.position
-    return await _forward(hub, path, {"since": clock.iso(since), "config_offset": offset})
+    return await audit_proxy.post(hub, path, {"since": clock.iso(since), "config_offset": offset})

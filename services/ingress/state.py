@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import Depends, Query, Request
 
 from services.ingress.config_store import ConfigStore
-from shared.request_reply import ReplyInbox
+from services.ingress.reply_inbox import ReplyInbox
 from shared.secret_box import SecretBox
 from shared.settings import Settings
 

@@ -15,7 +15,7 @@ from shared.local_kafka import LocalBroker
 from shared.local_kafka.broker import free_ports
 from shared.local_kafka.errors import LocalKafkaError
 from tests.support.receiver import Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack, assert_stopped_cleanly, poll
 
 pytestmark = pytest.mark.kafka
 MESSAGES = 1500
@@ -86,4 +86,4 @@ def test_a_broker_restart_loses_no_accepted_message(tmp_path: Path) -> None:
     finally:
         codes = stack.stop()
         broker.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+    assert_stopped_cleanly(codes)

@@ -4,13 +4,11 @@ a repeat carries the same webhook-id."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.support.outbound import Ledger
 from tests.support.receiver import Received, Receiver
 from tests.support.stack import Stack, poll
 
@@ -20,39 +18,7 @@ BATCH = 100
 PATHS = ("/a", "/b")
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("crash"))
-    running = Stack(kafka_bootstrap, data, HOOKBUS_RETRY_SCHEDULE="1s,2s,4s").start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
-
-
-class Ledger:
-    """Every message id the API accepted (202), in publish order."""
-
-    def __init__(self) -> None:
-        self.accepted: list[str] = []
-        self.failures: list[str] = []
-        self.done = threading.Event()
-
-    def publish_all(self, stack: Stack, app: str) -> None:
-        try:
-            for start in range(0, MESSAGES, BATCH):
-                batch = [
-                    {"event_type": "crash.test", "payload": {"n": n}}
-                    for n in range(start, start + BATCH)
-                ]
-                answer = stack.client.post(
-                    f"/v1/apps/{app}/messages/batch", json={"messages": batch}
-                )
-                if answer.status_code == 202:
-                    self.accepted.extend(m["id"] for m in answer.json()["data"])
-                else:
-                    self.failures.append(answer.text)
-        finally:
-            self.done.set()
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s,2s,4s"}
 
 
 def kill_and_restart(stack: Stack, *names: str) -> None:
@@ -74,9 +40,9 @@ def test_sigkill_mid_stream_loses_no_accepted_message(stack: Stack) -> None:
                 f"/v1/apps/{app}/endpoints", json={"url": receiver.url + path, "ping": False}
             )
             assert created.status_code == 201, created.text
-        ledger = Ledger()
-        publisher = threading.Thread(target=ledger.publish_all, args=(stack, app), daemon=True)
-        publisher.start()
+        ledger = Ledger([app])
+        ledger.start(stack, MESSAGES, BATCH, "crash.test")
+        accepted = ledger.accepted[app]
 
         poll(lambda: len(receiver.requests) >= MESSAGES // 4, 120)
         kill_and_restart(stack, "dispatcher")
@@ -92,12 +58,12 @@ def test_sigkill_mid_stream_loses_no_accepted_message(stack: Stack) -> None:
 
         def complete() -> bool:
             counts = arrived()
-            return all(all(counts[path][m] for m in ledger.accepted) for path in PATHS)
+            return all(all(counts[path][m] for m in accepted) for path in PATHS)
 
         poll(complete, 180, 0.5)
         counts = arrived()
-    assert len(ledger.accepted) == MESSAGES
-    unknown = {m for path in PATHS for m in counts[path]} - set(ledger.accepted)
+    assert len(accepted) == MESSAGES
+    unknown = {m for path in PATHS for m in counts[path]} - set(accepted)
     assert not unknown, "something arrived that the API never accepted"
     repeats = {path: sum(n - 1 for n in counts[path].values()) for path in PATHS}
     print(f"\ncrash test: {MESSAGES} messages x {len(PATHS)} endpoints, all arrived; "

@@ -4,8 +4,6 @@ limit and an endpoint disabled for failing too long affect only themselves."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,18 +17,11 @@ pytestmark = pytest.mark.kafka
 PARTITIONS = 3
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("isolation"))
-    env = {
-        "HOOKBUS_RETRY_SCHEDULE": ",".join(["1s"] * 8),
-        "HOOKBUS_DISABLE_AFTER": "5s",
-        "HOOKBUS_PARTITIONS": str(PARTITIONS),
-    }
-    running = Stack(kafka_bootstrap, data, **env).start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {
+    "HOOKBUS_RETRY_SCHEDULE": ",".join(["1s"] * 8),
+    "HOOKBUS_DISABLE_AFTER": "5s",
+    "HOOKBUS_PARTITIONS": str(PARTITIONS),
+}
 
 
 def partition_of(endpoint_id: str) -> int:

@@ -9,11 +9,7 @@ import hmac
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.e2e.test_publish_safety import second_ingress
 from tests.support.inbound import logged, route, send, source
@@ -24,17 +20,7 @@ from tests.support.stack import Stack, poll
 Object = dict[str, Any]
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(
-        kafka_bootstrap,
-        Path(tmp_path_factory.mktemp("hookbus")),
-        HOOKBUS_RETRY_SCHEDULE="1s,1s",
-        HOOKBUS_SYNC_TIMEOUT="10s",
-    ).start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s,1s", "HOOKBUS_SYNC_TIMEOUT": "10s"}
 
 
 class PerRequest:

@@ -9,12 +9,10 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.support.inbound import consume, logged, route, send, source
@@ -25,17 +23,7 @@ MAX_BODY = 64 * 1024
 PUBLIC_URL = "https://hooks.example.test"
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(
-        kafka_bootstrap,
-        Path(tmp_path_factory.mktemp("hookbus")),
-        HOOKBUS_MAX_BODY=str(MAX_BODY),
-        HOOKBUS_PUBLIC_URL=PUBLIC_URL,
-    ).start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_MAX_BODY": str(MAX_BODY), "HOOKBUS_PUBLIC_URL": PUBLIC_URL}
 
 
 def unique(name: str) -> str:

@@ -3,11 +3,7 @@ with the full request and response (bodies kept up to 64 KiB), duration, outcome
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Received, Receiver
@@ -16,14 +12,8 @@ from tests.support.stack import Stack, poll
 BIG = b"y" * (100 * 1024)
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """A hookbus with one short retry, so a failing delivery ends (exhausted) within seconds."""
-    data = Path(tmp_path_factory.mktemp("hookbus"))
-    running = Stack(kafka_bootstrap, data, HOOKBUS_RETRY_SCHEDULE="1s").start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+# One short retry, so a failing delivery ends (exhausted) within seconds.
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s"}
 
 
 def respond(request: Received) -> tuple[int, bytes]:

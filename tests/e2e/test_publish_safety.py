@@ -9,13 +9,10 @@ import contextlib
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
@@ -23,14 +20,7 @@ from tests.support.outbound import arrives, body, ids, new_app, new_endpoint, wi
 from tests.support.receiver import Receiver
 from tests.support.stack import REPO, Stack, free_port, poll
 
-
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("hookbus"))
-    running = Stack(kafka_bootstrap, data, HOOKBUS_VERDICT_TIMEOUT="2s").start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_VERDICT_TIMEOUT": "2s"}
 
 
 def post(stack: Stack, app: str, message: dict[str, Any], key: str | None = None) -> Any:

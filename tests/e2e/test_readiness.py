@@ -12,11 +12,11 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.kafka_io import ensure_topics
 from shared.topics import layout
-from tests.support.stack import SERVICES, Stack, poll
+from tests.support.stack import SERVICES, Stack, assert_stopped_cleanly, poll
+from tests.support.topics import topic_names
 
 pytestmark = pytest.mark.kafka
 RECORDS = 3000
@@ -51,15 +51,6 @@ async def write_config(bootstrap: str, prefix: str) -> None:
         await asyncio.gather(*sends)
     finally:
         await producer.stop()
-
-
-async def existing(bootstrap: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return set(await admin.list_topics())
-    finally:
-        await admin.close()
 
 
 def config_offset(port: int) -> float:
@@ -104,8 +95,8 @@ def test_readyz_waits_for_the_topics_and_the_whole_config_topic(
 
         poll(first_ready, 120, 0.05)
         names = {spec.name for spec in layout(prefix, 1, (1.0,))}
-        assert names <= asyncio.run(existing(kafka_bootstrap))
+        assert names <= asyncio.run(topic_names(kafka_bootstrap))
     finally:
         codes = stack.stop()
-    assert codes == dict.fromkeys(codes, 0), codes
+    assert_stopped_cleanly(codes)
     print(f"\nreadyz answers before ready: { {n: len(s) - 1 for n, s in seen.items()} }")

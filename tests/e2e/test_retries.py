@@ -3,8 +3,6 @@ dead letters, and resend / recover through the public API."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,13 +18,7 @@ pytestmark = pytest.mark.kafka
 SLACK = 0.05  # arrival times are taken by the receiver thread: allow for its scheduling
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("retries"))
-    running = Stack(kafka_bootstrap, data, HOOKBUS_RETRY_SCHEDULE="1s,2s,4s").start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s,2s,4s"}
 
 
 def endpoint(stack: Stack, url: str, **fields: Any) -> tuple[str, dict[str, Any]]:

@@ -6,7 +6,6 @@ audit logs every message."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,9 @@ from aiokafka.partitioner import murmur2
 
 from tests.postgres_server import fresh_database
 from tests.support.cluster import Cluster
+from tests.support.outbound import Ledger
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import poll
+from tests.support.stack import poll, running
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 4
@@ -45,48 +45,15 @@ def database(
 def cluster(
     kafka_bootstrap: str, database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    running = Cluster(
+    scaled = Cluster(
         kafka_bootstrap,
         Path(tmp_path_factory.mktemp("scale")),
         HOOKBUS_PARTITIONS=str(PARTITIONS),
         HOOKBUS_DATABASE_URL=database,
         HOOKBUS_RETRY_SCHEDULE="1s,2s,4s",
-    ).start()
-    yield running
-    codes = running.stop()
-    survivors = {name: code for name, code in codes.items() if code != -9}
-    assert survivors == dict.fromkeys(survivors, 0), f"survivors did not stop cleanly: {codes}"
-
-
-class Ledger:
-    """Every message id the API accepted, per app, in publish order."""
-
-    def __init__(self, apps: list[str]) -> None:
-        self.accepted: dict[str, list[str]] = {app: [] for app in apps}
-        self.failures: list[str] = []
-        self.done = threading.Event()
-
-    def publish_all(self, cluster: Cluster) -> None:
-        try:
-            for start in range(0, PER_APP, BATCH):
-                for app, ids in self.accepted.items():
-                    batch = [
-                        {"event_type": "scale.test", "payload": {"n": n}}
-                        for n in range(start, start + BATCH)
-                    ]
-                    answer = cluster.client.post(
-                        f"/v1/apps/{app}/messages/batch", json={"messages": batch}
-                    )
-                    if answer.status_code == 202:
-                        ids.extend(m["id"] for m in answer.json()["data"])
-                    else:
-                        self.failures.append(answer.text)
-        finally:
-            self.done.set()
-
-    @property
-    def total(self) -> int:
-        return sum(len(ids) for ids in self.accepted.values())
+    )
+    with running(scaled, killed=True) as started:  # some copies are SIGKILLed on purpose
+        yield started
 
 
 def partition_of(key: str) -> int:
@@ -127,8 +94,7 @@ def test_survivors_take_over_and_deliver_everything_in_order(cluster: Cluster) -
             owner(cluster, copies, prefix + "events", 0)  # both copies have partitions
 
         ledger = Ledger(apps)
-        publisher = threading.Thread(target=ledger.publish_all, args=(cluster,), daemon=True)
-        publisher.start()
+        ledger.start(cluster, PER_APP, BATCH, "scale.test")
         expected = APPS * PER_APP + 2 * PER_APP
         poll(lambda: len(receiver.requests) >= expected // 4, 180, 0.2)
         for name in ("router-2", victim, "audit-2"):

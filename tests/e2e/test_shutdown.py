@@ -9,13 +9,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.outbound import new_app, new_endpoint
+from tests.support.outbound import Ledger, new_app, new_endpoint
 from tests.support.receiver import Received, Receiver
 from tests.support.stack import Stack, poll
 
@@ -24,15 +22,7 @@ pytestmark = pytest.mark.kafka
 GRACE = {"ingress": 30.0, "router": 30.0, "dispatcher": 40.0, "audit": 30.0}
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("shutdown"))
-    running = Stack(
-        kafka_bootstrap, data, HOOKBUS_RETRY_SCHEDULE="1s,2s", HOOKBUS_VERDICT_TIMEOUT="8s"
-    ).start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s,2s", "HOOKBUS_VERDICT_TIMEOUT": "8s"}
 
 
 def sigterm(stack: Stack, name: str) -> float:
@@ -53,13 +43,17 @@ def restart(stack: Stack, name: str) -> None:
     stack.wait_ready(name)
 
 
-def publish_many(stack: Stack, app: str, count: int, accepted: list[str]) -> None:
-    """Publish ``count`` messages in batches of 25, recording the ids answered 202."""
-    for start in range(0, count, 25):
-        batch = [{"event_type": "stop.test", "payload": {"n": n}} for n in range(start, start + 25)]
-        answer = stack.client.post(f"/v1/apps/{app}/messages/batch", json={"messages": batch})
-        assert answer.status_code == 202, answer.text
-        accepted.extend(m["id"] for m in answer.json()["data"])
+def publishing(stack: Stack, app: str, count: int) -> Ledger:
+    """Start publishing ``count`` messages in batches of 25 from a thread."""
+    ledger = Ledger([app])
+    ledger.start(stack, count, 25, "stop.test")
+    return ledger
+
+
+def published(ledger: Ledger, app: str) -> list[str]:
+    """The ids accepted once publishing ended; every batch must have been accepted."""
+    assert ledger.done.wait(60) and not ledger.failures, ledger.failures[:3]
+    return ledger.accepted[app]
 
 
 def ids(requests: list[Received]) -> Counter[str]:
@@ -78,8 +72,7 @@ def test_dispatcher_finishes_deliveries_in_flight_commits_them_and_exits(stack: 
     with Receiver(slow) as receiver:
         app = new_app(stack, "dispatcher-stop")
         new_endpoint(stack, app, receiver.url + "/slow")
-        accepted: list[str] = []
-        publish_many(stack, app, 50, accepted)
+        accepted = published(publishing(stack, app, 50), app)
         poll(lambda: len(receiver.requests) >= 4, 60)  # some deliveries are in flight
         sigterm(stack, "dispatcher")
         in_flight = list(ids(receiver.requests))  # every request it had started
@@ -95,12 +88,10 @@ def test_router_stops_mid_stream_and_loses_no_event(stack: Stack) -> None:
     with Receiver() as receiver:
         app = new_app(stack, "router-stop")
         new_endpoint(stack, app, receiver.url + "/r")
-        accepted: list[str] = []
-        publisher = threading.Thread(target=publish_many, args=(stack, app, 500, accepted))
-        publisher.start()
+        ledger = publishing(stack, app, 500)
         poll(lambda: len(receiver.requests) >= 50, 60)  # the router is routing
         sigterm(stack, "router")
-        publisher.join(60)
+        accepted = published(ledger, app)
         restart(stack, "router")
         every_one_arrives(receiver, accepted)
     assert len(accepted) == 500
@@ -110,12 +101,10 @@ def test_audit_stops_mid_stream_and_its_log_is_complete_after_restart(stack: Sta
     with Receiver() as receiver:
         app = new_app(stack, "audit-stop")
         new_endpoint(stack, app, receiver.url + "/a")
-        accepted: list[str] = []
-        publisher = threading.Thread(target=publish_many, args=(stack, app, 300, accepted))
-        publisher.start()
+        ledger = publishing(stack, app, 300)
         poll(lambda: len(receiver.requests) >= 30, 60)
         sigterm(stack, "audit")
-        publisher.join(60)
+        accepted = published(ledger, app)
         restart(stack, "audit")
 
     def logged() -> bool:

@@ -7,14 +7,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import orjson
-import pytest
 from aiokafka import AIOKafkaConsumer
 from standardwebhooks.webhooks import Webhook
 
@@ -35,13 +32,7 @@ SECRET_KEY = base64.b64encode(os.urandom(32)).decode()
 GIVEN_SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("hookbus"))
-    running = Stack(kafka_bootstrap, data, HOOKBUS_SECRET_KEY=SECRET_KEY).start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+STACK_ENV = {"HOOKBUS_SECRET_KEY": SECRET_KEY}
 
 
 def test_prefix_patterns_exact_names_and_everything(stack: Stack) -> None:

@@ -5,12 +5,9 @@ the token on every /v1 call, apps isolated from each other, loopback destination
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared import clock, signing
@@ -32,19 +29,8 @@ SAMPLE_PATH_VALUES = {
 }
 
 
-@pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data = Path(tmp_path_factory.mktemp("hookbus"))
-    # One short retry, so a delivery to a private address reaches its final outcome quickly.
-    running = Stack(
-        kafka_bootstrap,
-        data,
-        HOOKBUS_ALLOW_PRIVATE_DESTINATIONS="false",
-        HOOKBUS_RETRY_SCHEDULE="1s",
-    ).start()
-    yield running
-    codes = running.stop()
-    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+# One short retry, so a delivery to a private address reaches its final outcome quickly.
+STACK_ENV = {"HOOKBUS_ALLOW_PRIVATE_DESTINATIONS": "false", "HOOKBUS_RETRY_SCHEDULE": "1s"}
 
 
 def operations(stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:

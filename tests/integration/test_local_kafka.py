@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.local_kafka import LocalBroker, LocalKafkaError, find_java, is_installed
+from tests.support.topics import topic_names
 
 pytestmark = pytest.mark.kafka
 
@@ -38,7 +39,7 @@ def test_local_broker_keeps_topics_across_restarts_and_leaves_no_process(tmp_pat
         asyncio.run(_create_topic(broker.bootstrap, "survives-restart", partitions=1))
         first_pid = broker.pid
     with LocalBroker(data_dir=data_dir) as broker:
-        topics = asyncio.run(_list_topics(broker.bootstrap))
+        topics = asyncio.run(topic_names(broker.bootstrap))
         second_pid = broker.pid
 
     assert "survives-restart" in topics
@@ -65,15 +66,6 @@ async def _create_topic(bootstrap: str, topic: str, partitions: int) -> None:
         await admin.create_topics(
             [NewTopic(name=topic, num_partitions=partitions, replication_factor=1)]
         )
-    finally:
-        await admin.close()
-
-
-async def _list_topics(bootstrap: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return set(await admin.list_topics())
     finally:
         await admin.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -68,3 +69,41 @@ def arrives(
 
 def ids(requests: list[Received]) -> list[str]:
     return [r.headers["webhook-id"] for r in requests]
+
+
+class Ledger:
+    """Every message id the API accepted (202) per app, in publish order, and the refusals."""
+
+    def __init__(self, apps: list[str]) -> None:
+        self.accepted: dict[str, list[str]] = {app: [] for app in apps}
+        self.failures: list[str] = []
+        self.done = threading.Event()
+
+    def start(self, stack: Stack, per_app: int, batch: int, event_type: str) -> None:
+        """Publish ``per_app`` messages to each app from a thread, in batches of ``batch`` that
+        take turns between the apps; ``done`` is set when every batch was answered."""
+        args = (stack, per_app, batch, event_type)
+        threading.Thread(target=self._publish_all, args=args, daemon=True).start()
+
+    def _publish_all(self, stack: Stack, per_app: int, batch: int, event_type: str) -> None:
+        try:
+            for start in range(0, per_app, batch):
+                for app, ids in self.accepted.items():
+                    messages = [
+                        {"event_type": event_type, "payload": {"n": n}}
+                        for n in range(start, start + batch)
+                    ]
+                    answer = stack.client.post(
+                        f"/v1/apps/{app}/messages/batch", json={"messages": messages}
+                    )
+                    if answer.status_code == 202:
+                        ids.extend(m["id"] for m in answer.json()["data"])
+                    else:
+                        self.failures.append(answer.text)
+        finally:
+            self.done.set()
+
+    @property
+    def total(self) -> int:
+        """How many messages were accepted, all apps together."""
+        return sum(len(ids) for ids in self.accepted.values())

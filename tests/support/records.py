@@ -5,9 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from aiokafka import ConsumerRecord, TopicPartition
 
 from shared import signing
 from shared.contracts import Contract, examples
+from shared.topics import Topic, physical
+
+UNIT_PREFIX = "unit."
+
+
+def consumed(
+    topic: Topic, offset: int, value: dict[str, Any] | bytes | None, partition: int = 0
+) -> Any:
+    """``value`` as a consumer would read it at ``offset`` of ``topic`` (prefix ``unit.``)."""
+    raw = orjson.dumps(value) if isinstance(value, dict) else value
+    name = physical(UNIT_PREFIX, topic)
+    return ConsumerRecord(name, partition, offset, 0, 0, b"k", raw, None, 1, 0, [])
+
+
+def polled(*records: Any) -> dict[TopicPartition, list[Any]]:
+    """``records`` grouped by partition, as ``getmany`` answers."""
+    found: dict[TopicPartition, list[Any]] = {}
+    for rec in records:
+        found.setdefault(TopicPartition(rec.topic, rec.partition), []).append(rec)
+    return found
 
 
 def example(contract: Contract, stem: str) -> dict[str, Any]:

@@ -9,13 +9,15 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 SERVICES = ("audit", "router", "dispatcher", "ingress")
+S = TypeVar("S", bound="Stack")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -121,3 +123,20 @@ class Stack:
         """The tail of a service's log, for failure messages."""
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+
+def assert_stopped_cleanly(codes: dict[str, int], killed: bool = False) -> None:
+    """Every service exited 0 on SIGTERM; with ``killed``, those the test SIGKILLed (-9) are
+    left out."""
+    if killed:
+        codes = {name: code for name, code in codes.items() if code != -9}
+    assert codes == dict.fromkeys(codes, 0), f"services did not stop cleanly: {codes}"
+
+
+@contextmanager
+def running(stack: S, killed: bool = False) -> Iterator[S]:
+    """``stack`` started and ready; stopped at the end, asserting it stopped cleanly (see
+    :func:`assert_stopped_cleanly`)."""
+    stack.start()
+    yield stack
+    assert_stopped_cleanly(stack.stop(), killed)

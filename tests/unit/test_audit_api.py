@@ -19,13 +19,6 @@ AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def store(database_url: str) -> Any:
-    opened = Store.open(database_url)  # SQLite, then PostgreSQL
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def client(store: Store) -> TestClient:
     app = build_app(store, TOKEN, lambda: {"config": True, "consumer": True, "database": True})
     return TestClient(app, headers=AUTH)

@@ -6,19 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
-from aiokafka import ConsumerRecord, TopicPartition
 
 from services.audit import inbound_queries
 from services.audit.batch import sort_batch
 from services.audit.inbound_schema import inbound_requests, inbound_routings, route_attempts
 from services.audit.store import Store
 from shared.contracts import Contract, decode, examples
-from shared.topics import Topic, physical
-from tests.support.records import example
+from shared.topics import Topic
+from tests.support.records import UNIT_PREFIX, consumed, example, polled
 
-PREFIX = "unit."
+PREFIX = UNIT_PREFIX
 TOPICS = {
     Contract.INBOUND: Topic.EVENTS,
     Contract.INBOUND_ROUTED: Topic.ATTEMPTS,
@@ -32,18 +30,6 @@ TABLES = {
 IN = "in_01JD3R0A00B1C2D3E4F5G6H7J8"
 
 
-def record(topic: Topic, offset: int, value: dict[str, Any] | bytes) -> Any:
-    raw = value if isinstance(value, bytes) else orjson.dumps(value)
-    return ConsumerRecord(physical(PREFIX, topic), 0, offset, 0, 0, b"k", raw, None, 1, 0, [])
-
-
-def polled(*records: Any) -> dict[TopicPartition, list[Any]]:
-    found: dict[TopicPartition, list[Any]] = {}
-    for rec in records:
-        found.setdefault(TopicPartition(rec.topic, rec.partition), []).append(rec)
-    return found
-
-
 @pytest.mark.parametrize(
     "path",
     [p for contract in TOPICS for p in examples(contract)],
@@ -51,7 +37,7 @@ def polled(*records: Any) -> dict[TopicPartition, list[Any]]:
 )
 def test_every_inbound_example_becomes_rows(path: Path) -> None:
     contract = Contract(path.parent.name)
-    batch = sort_batch(PREFIX, polled(record(TOPICS[contract], 3, path.read_bytes())))
+    batch = sort_batch(PREFIX, polled(consumed(TOPICS[contract], 3, path.read_bytes())))
     assert batch.dead == []
     assert batch.rows[0][0] is TABLES[contract]
 
@@ -60,7 +46,7 @@ def test_a_record_of_unknown_kind_is_dead_lettered_with_the_reason() -> None:
     odd = {**example(Contract.INBOUND, "github_push"), "kind": "mystery"}
     stray = {**example(Contract.ROUTE_ATTEMPT, "succeeded"), "outcome": "maybe"}
     batch = sort_batch(
-        PREFIX, polled(record(Topic.EVENTS, 1, odd), record(Topic.ATTEMPTS, 1, stray))
+        PREFIX, polled(consumed(Topic.EVENTS, 1, odd), consumed(Topic.ATTEMPTS, 1, stray))
     )
     reasons = sorted(decode(Contract.DEAD_LETTER, value)["reason"] for _, value in batch.dead)
     assert batch.rows == [] and len(reasons) == 2
@@ -81,12 +67,12 @@ def ingest(store: Store, *records: Any) -> None:
 def test_route_outcomes_follow_the_latest_attempt_whatever_arrives_first(store: Store) -> None:
     retrying = example(Contract.ROUTE_ATTEMPT, "retrying")
     succeeded = {**example(Contract.ROUTE_ATTEMPT, "succeeded"), "attempt": 2}
-    ingest(store, record(Topic.ATTEMPTS, 0, retrying))  # before the request and its routing
-    ingest(store, record(Topic.EVENTS, 0, example(Contract.INBOUND, "github_push")))
+    ingest(store, consumed(Topic.ATTEMPTS, 0, retrying))  # before the request and its routing
+    ingest(store, consumed(Topic.EVENTS, 0, example(Contract.INBOUND, "github_push")))
     entry = inbound_queries.get_inbound(store.engine, IN)
     assert entry is not None and entry["routed_at"] is None and entry["routes"] == []
     routed = example(Contract.INBOUND_ROUTED, "three_routes")
-    ingest(store, record(Topic.ATTEMPTS, 1, routed), record(Topic.ATTEMPTS, 2, routed))
+    ingest(store, consumed(Topic.ATTEMPTS, 1, routed), consumed(Topic.ATTEMPTS, 2, routed))
     entry = inbound_queries.get_inbound(store.engine, IN)
     assert entry is not None and entry["routed_at"] == routed["routed_at"]
     assert [(r["destination"], r["outcome"], r["attempts"]) for r in entry["routes"]] == [
@@ -94,7 +80,7 @@ def test_route_outcomes_follow_the_latest_attempt_whatever_arrives_first(store: 
         ("app", "succeeded", 0),
         ("http", "pending", 1),
     ]
-    ingest(store, record(Topic.ATTEMPTS, 3, succeeded))
+    ingest(store, consumed(Topic.ATTEMPTS, 3, succeeded))
     entry = inbound_queries.get_inbound(store.engine, IN)
     assert entry is not None and entry["routes"][2]["outcome"] == "succeeded"
     attempts = inbound_queries.list_route_attempts(store.engine, IN, limit=10).data
@@ -106,7 +92,9 @@ def test_the_received_log_filters_by_source_and_status_newest_first(store: Store
     accepted = example(Contract.INBOUND, "github_push")
     rejected = example(Contract.INBOUND, "rejected")
     other = example(Contract.INBOUND, "binary_body")
-    ingest(store, *(record(Topic.EVENTS, n, r) for n, r in enumerate([accepted, rejected, other])))
+    ingest(
+        store, *(consumed(Topic.EVENTS, n, r) for n, r in enumerate([accepted, rejected, other]))
+    )
 
     def ids(**filters: Any) -> list[str]:
         page = inbound_queries.list_inbound(store.engine, limit=10, **filters)

@@ -3,10 +3,8 @@ rows, route attempts by their own time, and no routing row is left without its r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import func, inspect, select
 
 from services.audit.inbound_rows import inbound_rows, route_attempt_rows, routed_rows
@@ -25,13 +23,6 @@ from tests.support.records import example
 CUTOFF = "2026-11-22T10:00:00.000Z"
 OLD, NEW = "2026-11-21T09:00:00.000Z", "2026-11-22T10:00:01.000Z"
 TABLES = (inbound_requests, inbound_routings, inbound_route_runs, route_attempts)
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    opened = Store.open(database_url)
-    yield opened
-    opened.close()
 
 
 def request(ident: str, at: str) -> list[Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import TopicPartition
 from sqlalchemy.exc import DataError, OperationalError
 
 from services.audit import queries
@@ -20,23 +20,12 @@ from services.audit.store import Store
 from shared.contracts import Contract, decode, examples
 from shared.errors import BadRecord
 from shared.topics import Topic, physical
+from tests.support.records import UNIT_PREFIX, consumed, polled
 
-PREFIX = "unit."
+PREFIX = UNIT_PREFIX
 TOPICS = {Contract.EVENT: Topic.EVENTS, Contract.ATTEMPT: Topic.ATTEMPTS}
 TOPICS[Contract.DEAD_LETTER] = Topic.DEAD
 TABLES = {Contract.EVENT: messages, Contract.ATTEMPT: attempts, Contract.DEAD_LETTER: dead_letters}
-
-
-def record(topic: Topic, offset: int, value: bytes | None, partition: int = 0) -> Any:
-    name = physical(PREFIX, topic)
-    return ConsumerRecord(name, partition, offset, 0, 0, b"k", value, None, 1, 0, [])
-
-
-def polled(*records: Any) -> dict[TopicPartition, list[Any]]:
-    found: dict[TopicPartition, list[Any]] = {}
-    for rec in records:
-        found.setdefault(TopicPartition(rec.topic, rec.partition), []).append(rec)
-    return found
 
 
 @pytest.mark.parametrize(
@@ -46,7 +35,7 @@ def polled(*records: Any) -> dict[TopicPartition, list[Any]]:
 )
 def test_every_example_becomes_rows(path: Path) -> None:
     contract = Contract(path.parent.name)
-    batch = sort_batch(PREFIX, polled(record(TOPICS[contract], 7, path.read_bytes())))
+    batch = sort_batch(PREFIX, polled(consumed(TOPICS[contract], 7, path.read_bytes())))
     assert batch.dead == []
     assert batch.rows and batch.rows[0][0] is TABLES[contract]
     assert batch.rows[0][1]["kafka_offset"] == 7
@@ -56,15 +45,15 @@ def test_channels_become_one_row_each() -> None:
     raw = orjson.dumps(
         {**orjson.loads(examples(Contract.EVENT)[1].read_bytes()), "channels": ["a", "b", "a"]}
     )
-    rows = sort_batch(PREFIX, polled(record(Topic.EVENTS, 0, raw))).rows
+    rows = sort_batch(PREFIX, polled(consumed(Topic.EVENTS, 0, raw))).rows
     assert [row["channel"] for table, row in rows if table is message_channels] == ["a", "b"]
 
 
 @pytest.mark.parametrize("value", [b"{not json", None, b'{"v": 1, "id": "x"}'])
 def test_bad_event_or_attempt_becomes_a_dead_letter(value: bytes | None) -> None:
     good = examples(Contract.ATTEMPT)[0].read_bytes()
-    recs = [record(Topic.ATTEMPTS, 4, good), record(Topic.ATTEMPTS, 5, value)]
-    batch = sort_batch(PREFIX, polled(*recs, record(Topic.EVENTS, 9, value, partition=2)))
+    recs = [consumed(Topic.ATTEMPTS, 4, good), consumed(Topic.ATTEMPTS, 5, value)]
+    batch = sort_batch(PREFIX, polled(*recs, consumed(Topic.EVENTS, 9, value, partition=2)))
     assert len(batch.rows) == 1
     assert len(batch.dead) == 2
     key, raw = batch.dead[0]
@@ -87,7 +76,7 @@ def test_bad_event_or_attempt_becomes_a_dead_letter(value: bytes | None) -> None
 
 
 def test_bad_record_on_the_dead_topic_is_not_dead_lettered_again() -> None:
-    batch = sort_batch(PREFIX, polled(record(Topic.DEAD, 3, b"garbage")))
+    batch = sort_batch(PREFIX, polled(consumed(Topic.DEAD, 3, b"garbage")))
     assert batch.rows == [] and batch.dead == []
     assert batch.commit == {TopicPartition(physical(PREFIX, Topic.DEAD), 0): 4}
 
@@ -98,7 +87,7 @@ def test_a_value_python_cannot_read_is_a_bad_record() -> None:
 
     raw = examples(Contract.EVENT)[0].read_bytes()
     with pytest.raises(BadRecord, match="event: no"):
-        to_rows(Contract.EVENT, refuse, record(Topic.EVENTS, 0, raw))
+        to_rows(Contract.EVENT, refuse, consumed(Topic.EVENTS, 0, raw))
 
 
 def test_a_leap_second_is_stored() -> None:
@@ -106,7 +95,7 @@ def test_a_leap_second_is_stored() -> None:
         **orjson.loads(examples(Contract.EVENT)[0].read_bytes()),
         "timestamp": "2026-12-31T23:59:60Z",
     }
-    rows = sort_batch(PREFIX, polled(record(Topic.EVENTS, 0, orjson.dumps(event)))).rows
+    rows = sort_batch(PREFIX, polled(consumed(Topic.EVENTS, 0, orjson.dumps(event)))).rows
     assert rows[0][1]["timestamp"] == "2026-12-31T23:59:60Z"
 
 
@@ -159,7 +148,9 @@ def test_batch_is_stored_dead_lettered_then_committed(tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     consumer, producer = FakeConsumer(), FakeProducer()
     good = examples(Contract.EVENT)[1].read_bytes()
-    _handle(store, consumer, producer, record(Topic.EVENTS, 0, good), record(Topic.EVENTS, 1, b"x"))
+    _handle(
+        store, consumer, producer, consumed(Topic.EVENTS, 0, good), consumed(Topic.EVENTS, 1, b"x")
+    )
     assert queries.list_messages(store.engine, orjson.loads(good)["app_id"], limit=5).data
     assert [topic for topic, _, _ in producer.sent] == [physical(PREFIX, Topic.DEAD)]
     assert consumer.commits == [{TopicPartition(physical(PREFIX, Topic.EVENTS), 0): 2}]
@@ -170,7 +161,9 @@ def test_database_failure_rewinds_and_commits_nothing(tmp_path: Path) -> None:
     store = BrokenStore.open(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     consumer, producer = FakeConsumer(), FakeProducer()
     good = examples(Contract.EVENT)[1].read_bytes()
-    _handle(store, consumer, producer, record(Topic.EVENTS, 3, good), record(Topic.EVENTS, 4, b"x"))
+    _handle(
+        store, consumer, producer, consumed(Topic.EVENTS, 3, good), consumed(Topic.EVENTS, 4, b"x")
+    )
     assert consumer.commits == []
     assert producer.sent == []  # dead letters wait until the batch is stored
     assert consumer.seeks == [(TopicPartition(physical(PREFIX, Topic.EVENTS), 0), 3)]
@@ -181,8 +174,8 @@ def test_a_record_the_database_refuses_is_dead_lettered_alone(tmp_path: Path) ->
     consumer, producer = FakeConsumer(), FakeProducer()
     good = orjson.loads(examples(Contract.EVENT)[1].read_bytes())
     recs = [
-        record(Topic.EVENTS, 0, orjson.dumps(good)),
-        record(Topic.EVENTS, 1, orjson.dumps({**good, "id": "poison"})),
+        consumed(Topic.EVENTS, 0, orjson.dumps(good)),
+        consumed(Topic.EVENTS, 1, orjson.dumps({**good, "id": "poison"})),
     ]
     _handle(store, consumer, producer, *recs)
     stored = queries.list_messages(store.engine, good["app_id"], limit=5).data

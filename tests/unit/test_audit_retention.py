@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,13 +21,6 @@ from tests.support.stack import poll
 CUTOFF = "2026-11-22T10:00:00Z"
 OLD, NEW = "2026-11-21T09:00:0{}Z", "2026-11-22T10:00:0{}Z"  # a day before / at the cutoff
 NO_INBOUND = dict.fromkeys(TABLES, 0)
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    opened = Store.open(database_url)
-    yield opened
-    opened.close()
 
 
 def _fill(store: Store) -> None:

@@ -4,7 +4,6 @@ filters, pages, app isolation."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +32,6 @@ def walk(fetch: Any, limit: int) -> list[list[str]]:
         key = page.next_key
         if key is None:
             return pages
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    """The store on SQLite, then on PostgreSQL (see tests/postgres_server.py)."""
-    opened = Store.open(database_url)
-    yield opened
-    opened.close()
 
 
 def _url(store: Store) -> str:

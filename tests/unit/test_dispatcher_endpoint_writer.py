@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from services.dispatcher.endpoint_writer import EndpointWriter
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from tests.support import records
 
 KEY = "endpoint/ep_1"

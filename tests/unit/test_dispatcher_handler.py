@@ -19,7 +19,7 @@ from services.dispatcher.handler import ENDPOINT_CONCURRENCY, DeliveryHandler, l
 from services.dispatcher.lanes import Job
 from services.dispatcher.offsets import OffsetTracker
 from shared import clock, signing
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, encode, examples
 from shared.errors import KafkaUnavailable
 from shared.settings import Settings

@@ -13,7 +13,7 @@ from services.ingress.inbound.records import header_map
 from services.ingress.inbound.shared_url import candidates, pick
 from services.ingress.inbound.sources_view import Verifiers, challenge_gate, public, redacted
 from services.ingress.inbound.verification import HttpAnswer, InboundRequest
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.settings import Settings, SettingsError
 
 

@@ -14,7 +14,7 @@ from services.router.handler import Incoming, Router
 from services.router.inbound import destinations
 from services.router.inbound.planner import InboundPlanner
 from services.router.inbound.route_matching import matching_routes, path_matches
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, examples
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import (

@@ -10,10 +10,11 @@ import orjson
 import pytest
 
 from services.ingress.inbound.sync_mode import complete, summary, tally, wants_sync
+from services.ingress.reply_inbox import ReplyInbox
 from services.router.inbound.planner import InboundPlanner
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, encode
-from shared.request_reply import Reply, ReplyAddress, ReplyInbox, reply_partition, reply_record
+from shared.request_reply import Reply, ReplyAddress, reply_partition, reply_record
 from tests.support.records import example
 from tests.unit.test_dispatcher_handler import FakeView, handle, sent_to
 from tests.unit.test_dispatcher_routes import route_job, with_route

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.router.handler import Incoming, Router
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, examples
 from shared.errors import KafkaUnavailable
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from services.router.matching import accepts_channels, accepts_type, targets, type_matches
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 
 APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9J"
 OTHER_APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9K"

@@ -12,7 +12,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from services.router.claims import Claims
 from services.router.handler import Incoming, Router
 from services.router.window import Window
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.contracts import Contract, decode
 from shared.request_reply import reply_partition
 

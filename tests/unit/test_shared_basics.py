@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from shared import clock, ids
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 from shared.destinations import PrivateDestination, check_destination, is_private
 from shared.errors import Unprocessable
 from shared.settings import Settings, SettingsError, parse_duration, parse_schedule

@@ -17,7 +17,7 @@ from services.ingress.inbound.verification import (
     SourceVerification,
     parse_verification,
 )
-from shared.config_view import ConfigState
+from shared.config_state import ConfigState
 
 Object = dict[str, Any]
 # Fields of `verification` that are credentials: never shown by the API.

@@ -8,7 +8,7 @@ so no request decodes a secret again. Secrets are left out of every ``repr``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 Provider = Literal[
     "github",
@@ -24,20 +24,7 @@ Provider = Literal[
     "standard",
     "generic",
 ]
-PROVIDERS: tuple[Provider, ...] = (
-    "github",
-    "stripe",
-    "slack",
-    "twilio",
-    "pagerduty",
-    "zendesk",
-    "shopify",
-    "meta",
-    "twitter",
-    "gitlab",
-    "standard",
-    "generic",
-)
+PROVIDERS: tuple[Provider, ...] = get_args(Provider)
 # Providers that prove the URL with a handshake before sending anything else.
 CHALLENGE_PROVIDERS: frozenset[Provider] = frozenset({"slack", "meta", "twitter"})
 Algorithm = Literal["sha1", "sha256", "sha512"]
