@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -10,11 +11,19 @@ from shared import signing
 from shared.filters import MAX_CONDITIONS, check_filter
 from shared.transforms import TransformError, compile_transform
 
-EventTypeName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]+$", max_length=256)]
+EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9_.-]+$"
+EventTypeName = Annotated[str, StringConstraints(pattern=EVENT_TYPE_PATTERN, max_length=256)]
 EventTypePattern = Annotated[
     str, StringConstraints(pattern=r"^(\*|[a-zA-Z0-9_.-]+(\.\*)?)$", max_length=256)
 ]
-Uid = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]+$", min_length=1, max_length=256)]
+# Ids and uids: letters, digits, "_", "." and "-", but not dots alone: "." and ".." are path
+# segments that HTTP clients resolve away, so such an id could never be read back.
+ID_PATTERN = r"^[a-zA-Z0-9_.-]*[a-zA-Z0-9_-][a-zA-Z0-9_.-]*$"
+MAX_ID_LENGTH = 256
+Uid = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=MAX_ID_LENGTH)]
+# A channel is free text, less control characters (a database may refuse to store them).
+CHANNEL_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+Channel = Annotated[str, StringConstraints(pattern=CHANNEL_PATTERN, max_length=128)]
 ContentType = Literal["application/json", "application/x-www-form-urlencoded"]
 # Headers the dispatcher owns: an endpoint may not override its signature or framing.
 RESERVED_HEADERS = frozenset(
@@ -30,6 +39,11 @@ RESERVED_HEADERS = frozenset(
         "connection",
     }
 )
+
+
+def is_id(text: str) -> bool:
+    """True when ``text`` could be an id or uid hookbus made or accepted."""
+    return len(text) <= MAX_ID_LENGTH and re.fullmatch(ID_PATTERN, text) is not None
 
 
 class Strict(BaseModel):
@@ -90,7 +104,7 @@ class EndpointFields(Strict):
     uid: Uid | None = None
     metadata: dict[str, Any] | None = None
     event_types: list[EventTypePattern] | None = Field(default=None, examples=[["invoice.*"]])
-    channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] | None = None
+    channels: list[Channel] | None = None
     filter: dict[str, Any] | None = Field(
         default=None,
         description="JSONPath (RFC 9535) → expected value; all must hold on the envelope",
@@ -138,9 +152,7 @@ class MessageIn(Strict):
     id: Uid | None = Field(
         default=None, description="Your event id; a repeat within 24 h is refused with 409"
     )
-    channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
-        default_factory=list
-    )
+    channels: list[Channel] = Field(default_factory=list)
 
 
 class BatchIn(Strict):

@@ -9,6 +9,7 @@ from typing import Annotated
 import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import Depends, Query, Request
+from pydantic import BeforeValidator
 
 from services.ingress.config_store import ConfigStore
 from services.ingress.reply_inbox import ReplyInbox
@@ -36,5 +37,11 @@ async def ingress(request: Request) -> Ingress:
 
 
 Hub = Annotated[Ingress, Depends(ingress)]
-Limit = Annotated[int, Query(ge=1, le=250, description="page size")]
+DEFAULT_LIMIT = 50
+# ``?limit=`` left empty is the default page size, as an empty filter is no filter.
+Limit = Annotated[
+    int,
+    BeforeValidator(lambda given: DEFAULT_LIMIT if given == "" else given),
+    Query(ge=1, le=250, description="page size"),
+]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
