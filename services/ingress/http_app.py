@@ -71,7 +71,7 @@ def create_app(hub: Ingress) -> FastAPI:
             return await call_next(request)
 
     def readiness() -> dict[str, bool]:
-        return {"config_caught_up": hub.config.view.ready}
+        return {"kafka": hub.kafka.reachable, "config_caught_up": hub.config.view.ready}
 
     app.include_router(health_router(readiness))
     app.include_router(apps.router)

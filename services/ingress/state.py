@@ -1,5 +1,5 @@
 """What the ingress's request handlers share: settings, Kafka producer, config, audit client,
-the replies inbox and the secret box."""
+the replies inbox, the secret box and the Kafka probe."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BeforeValidator
 
 from services.ingress.config_store import ConfigStore
+from services.ingress.kafka_probe import KafkaProbe
 from services.ingress.reply_inbox import ReplyInbox
 from shared.secret_box import SecretBox
 from shared.settings import Settings
@@ -28,6 +29,7 @@ class Ingress:
     events_topic: str
     replies: ReplyInbox
     box: SecretBox
+    kafka: KafkaProbe
 
 
 async def ingress(request: Request) -> Ingress:
