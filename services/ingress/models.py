@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from shared import signing
 from shared.filters import MAX_CONDITIONS, check_filter
@@ -46,6 +54,12 @@ def is_id(text: str) -> bool:
     return len(text) <= MAX_ID_LENGTH and re.fullmatch(ID_PATTERN, text) is not None
 
 
+def null_as(default: Callable[[], Any]) -> Any:
+    """Annotation reading ``null`` as the field's default: an optional field may be sent as
+    null (as generated API clients do) and means the same as leaving it out."""
+    return BeforeValidator(lambda value: default() if value is None else value)
+
+
 class Strict(BaseModel):
     """Unknown fields are refused, so a typo never silently does nothing."""
 
@@ -55,7 +69,7 @@ class Strict(BaseModel):
 class AppIn(Strict):
     name: str = Field(min_length=1, max_length=256, examples=["Acme Corp"])
     uid: Uid | None = Field(default=None, examples=["acme"])
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: Annotated[dict[str, Any], null_as(dict)] = Field(default_factory=dict)
 
 
 class AppPatch(Strict):
@@ -131,7 +145,7 @@ class EndpointFields(Strict):
 class EndpointIn(EndpointFields):
     url: str = Field(max_length=2048, examples=["https://example.com/hooks"])
     secret: str | None = Field(default=None, description="whsec_ + base64 of 24-64 bytes")
-    ping: bool = True
+    ping: Annotated[bool, null_as(lambda: True)] = True
 
     _secret = field_validator("secret")(_check_secret)
 
@@ -152,7 +166,7 @@ class MessageIn(Strict):
     id: Uid | None = Field(
         default=None, description="Your event id; a repeat within 24 h is refused with 409"
     )
-    channels: list[Channel] = Field(default_factory=list)
+    channels: Annotated[list[Channel], null_as(list)] = Field(default_factory=list)
 
 
 class BatchIn(Strict):
@@ -161,7 +175,9 @@ class BatchIn(Strict):
 
 class EventTypeIn(Strict):
     name: EventTypeName = Field(examples=["invoice.paid"])
-    description: str = Field(default="", max_length=1024, examples=["An invoice was paid"])
+    description: Annotated[str, null_as(str)] = Field(
+        default="", max_length=1024, examples=["An invoice was paid"]
+    )
     # "schema" would shadow a BaseModel attribute: the field is aliased.
     json_schema: dict[str, Any] | None = Field(
         default=None,

@@ -296,3 +296,28 @@ def test_without_kafka_writes_answer_503_and_readyz_says_not_ready(tmp_path: Pat
     finally:
         stack.stop()
         broker.stop()
+
+
+def test_optional_fields_sent_as_null_mean_left_out(stack: Stack, receiver: Receiver) -> None:
+    api = stack.client
+    app = api.post("/v1/apps", json={"name": "nulls", "uid": None, "metadata": None})
+    assert app.status_code == 201 and app.json()["metadata"] == {}, app.text
+    app_id = app.json()["id"]
+    kind = api.post("/v1/event-types", json={"name": "nulls.sent", "description": None})
+    assert kind.status_code == 201 and kind.json()["description"] == "", kind.text
+    optional = ["description", "uid", "metadata", "event_types", "channels", "filter", "secret"]
+    optional += ["enabled", "headers", "timeout_ms", "transform", "content_type", "rate_limit"]
+    optional += ["ordered", "ping"]
+    endpoint = api.post(
+        f"/v1/apps/{app_id}/endpoints", json={"url": receiver.url, **dict.fromkeys(optional)}
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    assert endpoint.json()["timeout_ms"] == 15000 and endpoint.json()["enabled"] is True
+    receiver.wait_for(typed("webhook.ping"))  # null ping: the default, a ping is sent
+    message: dict[str, Any] = {"event_type": "nulls.sent", "payload": {}, "id": None}
+    message["channels"] = None
+    published = api.post(f"/v1/apps/{app_id}/messages", json=message)
+    assert published.status_code == 202 and published.json()["channels"] == [], published.text
+    batch = api.post(f"/v1/apps/{app_id}/messages/batch", json={"messages": [message]})
+    assert batch.status_code == 202, batch.text
+    receiver.wait_for(typed("nulls.sent"), count=2)
