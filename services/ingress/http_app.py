@@ -15,6 +15,7 @@ from services.ingress import (
     event_types,
     messages,
 )
+from services.ingress.auth import refusal_without_token
 from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
 from services.ingress.recovery import router as recovery_router
@@ -64,6 +65,11 @@ def create_app(hub: Ingress) -> FastAPI:
         if declared.isdigit() and int(declared) > limit:
             return error_response(413, "payload_too_large", f"request body over {limit} bytes")
         return await call_next(request)
+
+    @app.middleware("http")
+    async def token_first(request: Request, call_next: Endpoint) -> Response:
+        refusal = refusal_without_token(request, hub.settings.admin_token)
+        return refusal or await call_next(request)
 
     @app.middleware("http")
     async def count_in_flight(request: Request, call_next: Endpoint) -> Response:

@@ -321,3 +321,20 @@ def test_optional_fields_sent_as_null_mean_left_out(stack: Stack, receiver: Rece
     batch = api.post(f"/v1/apps/{app_id}/messages/batch", json={"messages": [message]})
     assert batch.status_code == 202, batch.text
     receiver.wait_for(typed("nulls.sent"), count=2)
+
+
+def test_the_token_is_checked_before_anything_else(stack: Stack, app: str) -> None:
+    anonymous = httpx.Client(base_url=stack.base_url, timeout=30)
+    messages = f"/v1/apps/{app}/messages"
+    for headers in ({}, {"authorization": "Bearer wrong"}, {"authorization": stack.token}):
+        for answer in (
+            anonymous.post(messages, content=b"{broken", headers={**JSON, **headers}),
+            anonymous.post(
+                messages, content=b"a=b", headers={"content-type": "text/plain", **headers}
+            ),
+            anonymous.post(messages, json={"payload": "y" * 2_000_000}, headers=headers),
+            anonymous.get("/v1/no-such-thing", headers=headers),
+            anonymous.delete(f"/v1/apps/{app}", headers=headers),
+        ):
+            refused(answer, 401, "unauthorized")
+    assert stack.client.get(f"/v1/apps/{app}").status_code == 200
