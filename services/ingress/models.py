@@ -33,6 +33,9 @@ Uid = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_len
 CHANNEL_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 Channel = Annotated[str, StringConstraints(pattern=CHANNEL_PATTERN, max_length=128)]
 ContentType = Literal["application/json", "application/x-www-form-urlencoded"]
+# RFC 9110: a field name is a token; a value holds no control character but tab.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Headers the dispatcher owns: an endpoint may not override its signature or framing.
 RESERVED_HEADERS = frozenset(
     {
@@ -83,6 +86,12 @@ def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
         reserved = sorted(name for name in headers if name.lower() in RESERVED_HEADERS)
         if reserved:
             raise ValueError(f"headers may not set {', '.join(reserved)}")
+        # What HTTP cannot carry would fail every delivery: refuse it here instead.
+        for name, value in headers.items():
+            if _HEADER_NAME.fullmatch(name) is None:
+                raise ValueError(f"{name!r} is not a valid header name")
+            if _HEADER_VALUE_BAD.search(value):
+                raise ValueError(f"the value of {name!r} holds a control character")
     return headers
 
 

@@ -189,6 +189,8 @@ def test_odd_input_gets_a_clear_4xx_never_a_5xx(stack: Stack, app: str) -> None:
         refused(api.post(endpoints, json={"url": url}), 422)
     endpoint = api.post(endpoints, json={"url": "http://127.0.0.1:9/x", "ping": False}).json()
     refused(api.patch(f"{endpoints}/{endpoint['id']}", json={"url": "http://[::1"}), 422)
+    for headers in ({"x y": "1"}, {"x:y": "1"}, {"": "1"}, {"x-ok": "a\r\nInjected: 1"}):
+        refused(api.post(endpoints, json={"url": "http://127.0.0.1:9/", "headers": headers}), 422)
     for uid in (".", ".."):
         refused(api.post("/v1/apps", json={"name": "dots", "uid": uid}), 422)
     refused(
