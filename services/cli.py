@@ -78,8 +78,9 @@ def run() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     supervisor.start()
     base_url = f"http://{settings.http_host}:{settings.http_port}"
-    if _wait_ready(base_url + "/readyz", 90.0):
-        print(f"hookbus is ready at {base_url}\nadmin token: {token}", flush=True)
+    # The address and token are printed either way: a generated token is shown nowhere else.
+    state = "ready" if _wait_ready(base_url + "/readyz", 90.0) else "not ready yet (see the logs)"
+    print(f"hookbus is {state} at {base_url}\nadmin token: {token}", flush=True)
     try:
         while not stopping:
             supervisor.check()

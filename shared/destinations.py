@@ -29,10 +29,16 @@ def is_private(address: str) -> bool:
 
 def check_url_syntax(url: str) -> str:
     """Return the host of an http(s) URL; raise :class:`Unprocessable` otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # a bracketed host that is not IPv6, a port past 65535
+        valid = False
+    # A request line cannot carry spaces or control characters: no delivery could be made.
+    if not valid or any(char <= " " or char == "\x7f" for char in url):
         raise Unprocessable("url must be an absolute http or https URL", {"url": url})
-    return parts.hostname
+    return str(parts.hostname)
 
 
 async def resolve(host: str, port: int | None = None) -> list[str]:

@@ -4,6 +4,7 @@ URL."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -13,14 +14,18 @@ from services.ingress.state import Ingress
 from shared.http_errors import error_response
 
 log = logging.getLogger(__name__)
+# Segments of ids only: a caller's text ("?", "%00", "..") is never spliced into audit's URL.
+_PATH = re.compile(r"(/[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*)+")
 
 
 async def forward(hub: Ingress, request: Request, path: str) -> Response:
     """GET ``path`` (canonical ids) on audit with the caller's query; relay the answer.
 
-    Answers 503 when audit cannot be reached.
+    A query parameter left empty (``?event_type=``) counts as absent. Answers 404 for a path
+    that no id could make, 503 when audit cannot be reached.
     """
-    return await _relay(hub, "GET", path, params=list(request.query_params.multi_items()))
+    params = [(name, value) for name, value in request.query_params.multi_items() if value]
+    return await _relay(hub, "GET", path, params=params)
 
 
 async def post(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
@@ -29,6 +34,8 @@ async def post(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
 
 
 async def _relay(hub: Ingress, method: str, path: str, **sent: Any) -> Response:
+    if _PATH.fullmatch(path) is None:
+        return error_response(404, "not_found", "not found")
     try:
         answer = await hub.audit.request(
             method, path, headers={"authorization": f"Bearer {hub.settings.admin_token}"}, **sent

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
-from services.ingress import audit_proxy
 from services.ingress.apps import find_app
 from services.ingress.auth import authorized
 from services.ingress.examples import (
-    ATTEMPT,
     ENDPOINT,
     ENDPOINT_IN,
     MESSAGE_ID,
-    STATS,
     answers,
     body_examples,
 )
@@ -69,6 +65,17 @@ def _check_uid_free(hub: Ingress, app_id: str, uid: str | None, own_id: str | No
     holder = None if uid is None else hub.config.view.lookup("endpoint", uid, app_id=app_id)
     if holder is not None and holder["id"] != own_id:
         raise Conflict(f"an endpoint with uid {uid!r} already exists", {"uid": uid})
+
+
+def require_enabled(endpoint: dict[str, Any]) -> None:
+    """Raise :class:`Conflict` (``endpoint_disabled``) when the endpoint is disabled: what is
+    sent to it on demand (ping, resend, recover) would be routed nowhere."""
+    if not endpoint.get("enabled", True):
+        raise Conflict(
+            "the endpoint is disabled; enable it first (PATCH enabled: true)",
+            {"disabled_reason": endpoint.get("disabled_reason")},
+            code="endpoint_disabled",
+        )
 
 
 async def ping(hub: Ingress, endpoint: dict[str, Any]) -> str:
@@ -170,32 +177,7 @@ async def delete_endpoint(app: str, ep: str, hub: Hub) -> Response:
     responses=answers(202, {"message_id": MESSAGE_ID}),
 )
 async def ping_endpoint(app: str, ep: str, hub: Hub) -> OrjsonResponse:
+    """409 when the endpoint is disabled."""
     current = await find_endpoint(hub, app, ep)
+    require_enabled(current)
     return OrjsonResponse({"message_id": await ping(hub, current)}, status_code=202)
-
-
-@router.get(
-    "/{ep}/attempts",
-    summary="The endpoint's attempts (?status=succeeded|failed|pending)",
-    responses=answers(200, [ATTEMPT], listed=True),
-)
-async def endpoint_attempts(app: str, ep: str, request: Request, hub: Hub) -> Response:
-    current = await find_endpoint(hub, app, ep)
-    path = f"/v1/apps/{current['app_id']}/endpoints/{current['id']}/attempts"
-    return await audit_proxy.forward(hub, request, path)
-
-
-@router.get(
-    "/{ep}/stats",
-    summary="Counts by outcome, last success and failure",
-    responses=answers(200, STATS),
-)
-async def endpoint_stats(app: str, ep: str, request: Request, hub: Hub) -> Response:
-    current = await find_endpoint(hub, app, ep)
-    path = f"/v1/apps/{current['app_id']}/endpoints/{current['id']}/stats"
-    answer = await audit_proxy.forward(hub, request, path)
-    if answer.status_code != 200:
-        return answer
-    stats = orjson.loads(bytes(answer.body))
-    stats["disabled_reason"] = current.get("disabled_reason")
-    return OrjsonResponse(stats)

@@ -8,13 +8,16 @@ from fastapi import FastAPI, Request, Response
 
 from services.ingress import (
     apps,
+    delivery_log,
     endpoint_secrets,
     endpoints,
     errors,
     event_types,
     messages,
 )
+from services.ingress.auth import refusal_without_token
 from services.ingress.inbound import api as inbound_api
+from services.ingress.json_bodies import JsonBodies
 from services.ingress.recovery import router as recovery_router
 from services.ingress.state import Ingress
 from shared import metrics
@@ -45,18 +48,28 @@ def create_app(hub: Ingress) -> FastAPI:
     )
     app.state.ingress = hub
     errors.install(app)
-    # Refuse an oversized body from its declared length, before reading it into memory.
     body_limit = hub.settings.max_payload_bytes + BODY_OVERHEAD
 
+    def limit_for(path: str) -> int:
+        if inbound_api.is_receiving(path):
+            return hub.settings.max_body
+        return BATCH_BODY_LIMIT if path.endswith("/batch") else body_limit
+
+    app.add_middleware(JsonBodies, limit_for=limit_for)
+
+    # Refuse an oversized body from its declared length, before reading it into memory.
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Endpoint) -> Response:
         declared = request.headers.get("content-length", "")
-        limit = BATCH_BODY_LIMIT if request.url.path.endswith("/batch") else body_limit
-        if inbound_api.is_receiving(request.url.path):
-            limit = hub.settings.max_body
+        limit = limit_for(request.url.path)
         if declared.isdigit() and int(declared) > limit:
             return error_response(413, "payload_too_large", f"request body over {limit} bytes")
         return await call_next(request)
+
+    @app.middleware("http")
+    async def token_first(request: Request, call_next: Endpoint) -> Response:
+        refusal = refusal_without_token(request, hub.settings.admin_token)
+        return refusal or await call_next(request)
 
     @app.middleware("http")
     async def count_in_flight(request: Request, call_next: Endpoint) -> Response:
@@ -64,7 +77,7 @@ def create_app(hub: Ingress) -> FastAPI:
             return await call_next(request)
 
     def readiness() -> dict[str, bool]:
-        return {"config_caught_up": hub.config.view.ready}
+        return {"kafka": hub.kafka.reachable, "config_caught_up": hub.config.view.ready}
 
     app.include_router(health_router(readiness))
     app.include_router(apps.router)
@@ -72,6 +85,7 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(endpoint_secrets.router)
     app.include_router(event_types.router)
     app.include_router(messages.router)
+    app.include_router(delivery_log.router)
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
     return app

@@ -9,6 +9,7 @@ import httpx
 
 from services.ingress.config_store import ConfigStore
 from services.ingress.http_app import create_app
+from services.ingress.kafka_probe import KafkaProbe
 from services.ingress.reply_inbox import start_inbox
 from services.ingress.state import Ingress
 from shared import lifecycle
@@ -46,7 +47,9 @@ async def serve(settings: Settings) -> None:
         events_topic=physical(settings.topic_prefix, Topic.EVENTS),
         replies=replies,
         box=secret_box(settings.secret_keys),
+        kafka=KafkaProbe(view),
     )
+    probing = asyncio.create_task(hub.kafka.run(stop), name="ingress-kafka-probe")
     server, task = start_http(
         create_app(hub), settings.http_host, settings.http_port, DRAIN_SECONDS
     )
@@ -62,6 +65,8 @@ async def serve(settings: Settings) -> None:
     log.info("stopping: finishing the requests in progress")
     server.should_exit = True
     await task
+    stop.set()  # also when the server ended on its own
+    await probing
     await producer.stop()
     await replies.stop()
     await view.stop()

@@ -1,17 +1,15 @@
-"""``/v1/apps/{app}/messages``: publishing, and reading the message log (served by audit)."""
+"""``/v1/apps/{app}/messages``: publishing one message or a batch (the log is read in
+:mod:`services.ingress.delivery_log`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header
 
-from services.ingress import audit_proxy
 from services.ingress.apps import find_app
 from services.ingress.auth import authorized
 from services.ingress.examples import (
-    ATTEMPT,
     DUPLICATE,
     MESSAGE,
     MESSAGE_IN,
@@ -139,41 +137,3 @@ async def create_batch(
     ]
     headers = _headers([verdict for _, _, verdict in outcomes])
     return OrjsonResponse({"data": data}, status_code=202, headers=headers)
-
-
-@router.get(
-    "/messages",
-    summary="List messages (?event_type=&channel=&after=&before=)",
-    responses=answers(200, [MESSAGE], listed=True),
-)
-async def list_messages(app: str, request: Request, hub: Hub) -> Response:
-    """Newest first; ``after``/``before`` are ISO 8601 timestamps (exclusive)."""
-    found = await find_app(hub, app)
-    return await audit_proxy.forward(hub, request, f"/v1/apps/{found['id']}/messages")
-
-
-@router.get("/messages/{msg}", summary="Get a message", responses=answers(200, MESSAGE))
-async def get_message(app: str, msg: str, request: Request, hub: Hub) -> Response:
-    found = await find_app(hub, app)
-    return await audit_proxy.forward(hub, request, f"/v1/apps/{found['id']}/messages/{msg}")
-
-
-@router.get(
-    "/messages/{msg}/attempts",
-    summary="Delivery attempts of a message, to every endpoint",
-    responses=answers(200, [ATTEMPT], listed=True),
-)
-async def message_attempts(app: str, msg: str, request: Request, hub: Hub) -> Response:
-    found = await find_app(hub, app)
-    path = f"/v1/apps/{found['id']}/messages/{msg}/attempts"
-    return await audit_proxy.forward(hub, request, path)
-
-
-@router.get(
-    "/attempts/{atm}",
-    summary="Get one attempt: request, response, outcome",
-    responses=answers(200, ATTEMPT),
-)
-async def get_attempt(app: str, atm: str, request: Request, hub: Hub) -> Response:
-    found = await find_app(hub, app)
-    return await audit_proxy.forward(hub, request, f"/v1/apps/{found['id']}/attempts/{atm}")

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from shared import signing
 from shared.filters import MAX_CONDITIONS, check_filter
 from shared.transforms import TransformError, compile_transform
 
-EventTypeName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]+$", max_length=256)]
+EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9_.-]+$"
+EventTypeName = Annotated[str, StringConstraints(pattern=EVENT_TYPE_PATTERN, max_length=256)]
 EventTypePattern = Annotated[
     str, StringConstraints(pattern=r"^(\*|[a-zA-Z0-9_.-]+(\.\*)?)$", max_length=256)
 ]
-Uid = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_.-]+$", min_length=1, max_length=256)]
+# Ids and uids: letters, digits, "_", "." and "-", but not dots alone: "." and ".." are path
+# segments that HTTP clients resolve away, so such an id could never be read back.
+ID_PATTERN = r"^[a-zA-Z0-9_.-]*[a-zA-Z0-9_-][a-zA-Z0-9_.-]*$"
+MAX_ID_LENGTH = 256
+Uid = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=MAX_ID_LENGTH)]
+# A channel is free text, less control characters (a database may refuse to store them).
+CHANNEL_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+Channel = Annotated[str, StringConstraints(pattern=CHANNEL_PATTERN, max_length=128)]
 ContentType = Literal["application/json", "application/x-www-form-urlencoded"]
+# RFC 9110: a field name is a token; a value holds no control character but tab.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Headers the dispatcher owns: an endpoint may not override its signature or framing.
 RESERVED_HEADERS = frozenset(
     {
@@ -32,6 +52,17 @@ RESERVED_HEADERS = frozenset(
 )
 
 
+def is_id(text: str) -> bool:
+    """True when ``text`` could be an id or uid hookbus made or accepted."""
+    return len(text) <= MAX_ID_LENGTH and re.fullmatch(ID_PATTERN, text) is not None
+
+
+def null_as(default: Callable[[], Any]) -> Any:
+    """Annotation reading ``null`` as the field's default: an optional field may be sent as
+    null (as generated API clients do) and means the same as leaving it out."""
+    return BeforeValidator(lambda value: default() if value is None else value)
+
+
 class Strict(BaseModel):
     """Unknown fields are refused, so a typo never silently does nothing."""
 
@@ -41,7 +72,7 @@ class Strict(BaseModel):
 class AppIn(Strict):
     name: str = Field(min_length=1, max_length=256, examples=["Acme Corp"])
     uid: Uid | None = Field(default=None, examples=["acme"])
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: Annotated[dict[str, Any], null_as(dict)] = Field(default_factory=dict)
 
 
 class AppPatch(Strict):
@@ -55,6 +86,12 @@ def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
         reserved = sorted(name for name in headers if name.lower() in RESERVED_HEADERS)
         if reserved:
             raise ValueError(f"headers may not set {', '.join(reserved)}")
+        # What HTTP cannot carry would fail every delivery: refuse it here instead.
+        for name, value in headers.items():
+            if _HEADER_NAME.fullmatch(name) is None:
+                raise ValueError(f"{name!r} is not a valid header name")
+            if _HEADER_VALUE_BAD.search(value):
+                raise ValueError(f"the value of {name!r} holds a control character")
     return headers
 
 
@@ -90,7 +127,7 @@ class EndpointFields(Strict):
     uid: Uid | None = None
     metadata: dict[str, Any] | None = None
     event_types: list[EventTypePattern] | None = Field(default=None, examples=[["invoice.*"]])
-    channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] | None = None
+    channels: list[Channel] | None = None
     filter: dict[str, Any] | None = Field(
         default=None,
         description="JSONPath (RFC 9535) → expected value; all must hold on the envelope",
@@ -117,7 +154,7 @@ class EndpointFields(Strict):
 class EndpointIn(EndpointFields):
     url: str = Field(max_length=2048, examples=["https://example.com/hooks"])
     secret: str | None = Field(default=None, description="whsec_ + base64 of 24-64 bytes")
-    ping: bool = True
+    ping: Annotated[bool, null_as(lambda: True)] = True
 
     _secret = field_validator("secret")(_check_secret)
 
@@ -138,9 +175,7 @@ class MessageIn(Strict):
     id: Uid | None = Field(
         default=None, description="Your event id; a repeat within 24 h is refused with 409"
     )
-    channels: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
-        default_factory=list
-    )
+    channels: Annotated[list[Channel], null_as(list)] = Field(default_factory=list)
 
 
 class BatchIn(Strict):
@@ -149,7 +184,9 @@ class BatchIn(Strict):
 
 class EventTypeIn(Strict):
     name: EventTypeName = Field(examples=["invoice.paid"])
-    description: str = Field(default="", max_length=1024, examples=["An invoice was paid"])
+    description: Annotated[str, null_as(str)] = Field(
+        default="", max_length=1024, examples=["An invoice was paid"]
+    )
     # "schema" would shadow a BaseModel attribute: the field is aliased.
     json_schema: dict[str, Any] | None = Field(
         default=None,

@@ -5,38 +5,36 @@ dispatcher attempts them as new attempts of the message.
 
 from __future__ import annotations
 
-from datetime import UTC
-from typing import Any
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.ingress import audit_proxy
 from services.ingress.auth import authorized
-from services.ingress.endpoints import find_endpoint
+from services.ingress.delivery_log import log_id
+from services.ingress.endpoints import find_endpoint, require_enabled
 from services.ingress.examples import ENDPOINT_ID, MESSAGE_ID, answers, body_examples
 from services.ingress.state import Hub
 from shared import clock
-from shared.errors import Conflict
 
 router = APIRouter(prefix="/v1/apps/{app}", tags=["recovery"], dependencies=[Depends(authorized)])
 
 
 class RecoverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    since: AwareDatetime | NaiveDatetime = Field(
+    since: datetime = Field(
         description="resend deliveries that ended failed at or after this time (UTC if no offset)",
         examples=["2026-11-22T10:00:00Z"],
     )
 
-
-def _enabled(endpoint: dict[str, Any]) -> None:
-    if not endpoint.get("enabled", True):
-        raise Conflict(
-            "the endpoint is disabled; enable it first (PATCH enabled: true)",
-            {"disabled_reason": endpoint.get("disabled_reason")},
-            code="endpoint_disabled",
-        )
+    @field_validator("since")
+    @classmethod
+    def _in_utc_range(cls, since: datetime) -> datetime:
+        try:
+            return since.replace(tzinfo=since.tzinfo or UTC).astimezone(UTC)
+        except OverflowError:  # year 1 east of UTC: no such instant in UTC
+            raise ValueError("since is out of range") from None
 
 
 @router.post(
@@ -48,8 +46,9 @@ def _enabled(endpoint: dict[str, Any]) -> None:
 async def resend(app: str, msg: str, ep: str, hub: Hub) -> Response:
     """404 when the message was never sent to the endpoint; 409 when the endpoint is disabled."""
     endpoint = await find_endpoint(hub, app, ep)
-    _enabled(endpoint)
-    path = f"/v1/apps/{endpoint['app_id']}/messages/{msg}/endpoints/{endpoint['id']}/resend"
+    require_enabled(endpoint)
+    message_id = log_id("message", msg)
+    path = f"/v1/apps/{endpoint['app_id']}/messages/{message_id}/endpoints/{endpoint['id']}/resend"
     return await audit_proxy.post(hub, path, {"config_offset": hub.config.view.position})
 
 
@@ -63,8 +62,8 @@ async def resend(app: str, msg: str, ep: str, hub: Hub) -> Response:
 async def recover(app: str, ep: str, body: RecoverIn, hub: Hub) -> Response:
     """Answers ``{count}``: how many messages are delivered again. 409 when disabled."""
     endpoint = await find_endpoint(hub, app, ep)
-    _enabled(endpoint)
-    since = body.since if body.since.tzinfo else body.since.replace(tzinfo=UTC)
+    require_enabled(endpoint)
     path = f"/v1/apps/{endpoint['app_id']}/endpoints/{endpoint['id']}/recover"
     offset = hub.config.view.position
-    return await audit_proxy.post(hub, path, {"since": clock.iso(since), "config_offset": offset})
+    body_sent = {"since": clock.iso(body.since), "config_offset": offset}
+    return await audit_proxy.post(hub, path, body_sent)

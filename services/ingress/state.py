@@ -1,5 +1,5 @@
 """What the ingress's request handlers share: settings, Kafka producer, config, audit client,
-the replies inbox and the secret box."""
+the replies inbox, the secret box and the Kafka probe."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Annotated
 import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import Depends, Query, Request
+from pydantic import BeforeValidator
 
 from services.ingress.config_store import ConfigStore
+from services.ingress.kafka_probe import KafkaProbe
 from services.ingress.reply_inbox import ReplyInbox
 from shared.secret_box import SecretBox
 from shared.settings import Settings
@@ -27,6 +29,7 @@ class Ingress:
     events_topic: str
     replies: ReplyInbox
     box: SecretBox
+    kafka: KafkaProbe
 
 
 async def ingress(request: Request) -> Ingress:
@@ -36,5 +39,11 @@ async def ingress(request: Request) -> Ingress:
 
 
 Hub = Annotated[Ingress, Depends(ingress)]
-Limit = Annotated[int, Query(ge=1, le=250, description="page size")]
+DEFAULT_LIMIT = 50
+# ``?limit=`` left empty is the default page size, as an empty filter is no filter.
+Limit = Annotated[
+    int,
+    BeforeValidator(lambda given: DEFAULT_LIMIT if given == "" else given),
+    Query(ge=1, le=250, description="page size"),
+]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
