@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from services.ingress import (
     apps,
     delivery_log,
+    docs_page,
     endpoint_secrets,
     endpoints,
     errors,
@@ -45,6 +46,8 @@ def create_app(hub: Ingress) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         default_response_class=OrjsonResponse,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ingress = hub
     errors.install(app)
@@ -80,6 +83,7 @@ def create_app(hub: Ingress) -> FastAPI:
         return {"kafka": hub.kafka.reachable, "config_caught_up": hub.config.view.ready}
 
     app.include_router(health_router(readiness))
+    docs_page.install(app)
     app.include_router(apps.router)
     app.include_router(endpoints.router)
     app.include_router(endpoint_secrets.router)
