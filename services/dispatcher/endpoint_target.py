@@ -8,7 +8,7 @@ from typing import Any
 
 from services.dispatcher.attempt import DEFAULT_TIMEOUT_MS, Tried, unsent
 from services.dispatcher.request import NoSigningSecret, OutboundRequest, build_request
-from services.dispatcher.target import Keyed, Unsendable
+from services.dispatcher.target import Keyed, Unsendable, ids_of
 from shared.contracts import Contract
 
 Object = dict[str, Any]
@@ -25,7 +25,7 @@ class EndpointTarget:
         self._endpoint = endpoint
         self.endpoint: Object | None = endpoint
         self.key = str(endpoint["id"])
-        self.ids = {"delivery_id": delivery["id"], "endpoint_id": self.key}
+        self.ids = ids_of(delivery)
         self.ordered = bool(endpoint.get("ordered"))
         self.timeout_ms = int(endpoint.get("timeout_ms") or DEFAULT_TIMEOUT_MS)
         self.blocked: str | None = None

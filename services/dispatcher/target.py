@@ -99,7 +99,12 @@ def ids_of(delivery: Object) -> dict[str, str]:
             "route_id": delivery["route_id"],
             "inbound_id": delivery["inbound_id"],
         }
-    return {"delivery_id": delivery["id"], "endpoint_id": delivery["endpoint_id"]}
+    return {
+        "delivery_id": delivery["id"],
+        "message_id": delivery["message_id"],
+        "app_id": delivery["app_id"],
+        "endpoint_id": delivery["endpoint_id"],
+    }
 
 
 def is_route_key(key: str) -> bool:

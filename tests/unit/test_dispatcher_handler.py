@@ -6,6 +6,7 @@ Every delivery example in contracts/ goes through it (the contract test of this 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,23 @@ def test_failed_answer_is_retried_on_the_tier_of_its_step() -> None:
     wait = clock.parse(retry["due_at"]) - clock.parse(attempt["timestamp"])
     assert 4.9 <= wait.total_seconds() <= 5.5  # rng 0.5: no jitter
     assert all(key == delivery["endpoint_id"].encode() for _, key, _ in producer.sent)
+
+
+def test_attempt_log_names_the_delivery_message_app_and_endpoint_but_no_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    raw, delivery, view = with_endpoint()
+    endpoint = view.get("endpoint", delivery["endpoint_id"])
+    assert endpoint is not None
+    secret = endpoint["secrets"][0]["secret"]
+    with caplog.at_level(logging.INFO, logger="services.dispatcher.handler"):
+        handle(raw, view, status=503)
+    [line] = [r for r in caplog.records if r.getMessage() == "attempt recorded"]
+    for field in ("delivery_id", "message_id", "app_id", "endpoint_id"):
+        key = "id" if field == "delivery_id" else field
+        assert getattr(line, field) == delivery[key], field
+    assert line.outcome == "retrying"
+    assert all(secret not in r.getMessage() and secret not in str(vars(r)) for r in caplog.records)
 
 
 def test_retry_after_lengthens_the_wait_and_picks_a_longer_tier() -> None:
