@@ -45,10 +45,13 @@ def has_prefix(identifier: str, prefix: str) -> bool:
     return identifier.startswith(prefix + "_") and len(identifier) == len(prefix) + 27
 
 
-def derived_id(prefix: str, seed: bytes) -> str:
-    """A prefixed id fixed by ``seed`` (the same seed gives the same id), not time-sortable:
-    26 Crockford base32 characters of the seed's SHA-256."""
+def derived_id(prefix: str, seed: bytes, at_ms: int | None = None) -> str:
+    """A prefixed id fixed by ``seed`` (the same seed gives the same id): 26 Crockford base32
+    characters of the seed's SHA-256. With ``at_ms`` the first 10 characters encode that time
+    instead, as :func:`new_id` does, so the id still sorts by time."""
     if prefix not in PREFIXES:
         raise ValueError(f"unknown id prefix {prefix!r}")
     digest = int.from_bytes(hashlib.sha256(seed).digest()[:17], "big")
-    return f"{prefix}_{_encode(digest, 26)}"
+    if at_ms is None:
+        return f"{prefix}_{_encode(digest, 26)}"
+    return f"{prefix}_{_encode(at_ms, 10)}{_encode(digest, 16)}"

@@ -23,6 +23,20 @@ def test_ids_are_prefixed_and_sort_by_time() -> None:
         ids.new_id("nope")
 
 
+def test_derived_ids_are_fixed_by_their_seed_and_can_carry_a_time() -> None:
+    plain = ids.derived_id("msg", b"seed")
+    assert ids.has_prefix(plain, "msg") and plain == ids.derived_id("msg", b"seed")
+    assert plain != ids.derived_id("msg", b"other")
+    timed = ids.derived_id("msg", b"seed", at_ms=1_700_000_000_000)
+    assert ids.has_prefix(timed, "msg") and timed == ids.derived_id(
+        "msg", b"seed", 1_700_000_000_000
+    )
+    assert ids.timestamp_ms(timed) == 1_700_000_000_000
+    assert timed < ids.derived_id("msg", b"aaaa", at_ms=1_700_000_000_001)
+    with pytest.raises(ValueError):
+        ids.derived_id("nope", b"seed")
+
+
 def test_settings_from_env() -> None:
     settings = Settings.from_env(
         {

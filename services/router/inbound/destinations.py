@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from shared import clock
-from shared.ids import new_id
+from shared.ids import derived_id, new_id
 from shared.inbound import find
 
 Object = dict[str, Any]
@@ -72,7 +72,11 @@ def to_app(
 ) -> Produced:
     """An outbound event to the route's app, with the inbound request's config offset."""
     destination = route["destination"]
-    message_id = f"{inbound['id']}.{route['id']}"
+    # Fixed by the request and the route, so a replayed inbound record re-publishes the same
+    # message (the router's duplicate window drops it); a resubmit has a new in_ id, so a new one.
+    received_ms = int(clock.parse(inbound["received_at"]).timestamp() * 1000)
+    seed = f"{inbound['id']}\n{route['id']}".encode()
+    message_id = derived_id("msg", seed, at_ms=received_ms)
     event = {
         "v": 1,
         "id": message_id,
