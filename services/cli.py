@@ -36,16 +36,34 @@ def kafka(port: int | None, data_dir: Path | None) -> int:
     return run_forever(port, data_dir)
 
 
-def _wait_ready(url: str, timeout: float) -> bool:
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _wait_ready(urls: list[str], timeout: float) -> bool:
+    """Poll every ``/readyz`` until all answer 200 (True) or ``timeout`` seconds pass (False)."""
     deadline = time.monotonic() + timeout
+    waiting = list(urls)
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
+        waiting = [url for url in waiting if not _ready(url)]
+        if not waiting:
+            return True
         time.sleep(0.5)
     return False
+
+
+def _readiness_urls(settings: Settings) -> list[str]:
+    """The ingress's public ``/readyz`` and the three internal services' own."""
+    ports = [
+        settings.http_port,
+        settings.audit_port,
+        settings.router_port,
+        settings.dispatcher_port,
+    ]
+    return [f"http://{settings.http_host}:{port}/readyz" for port in ports]
 
 
 def run() -> int:
@@ -78,8 +96,11 @@ def run() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     supervisor.start()
     base_url = f"http://{settings.http_host}:{settings.http_port}"
-    # The address and token are printed either way: a generated token is shown nowhere else.
-    state = "ready" if _wait_ready(base_url + "/readyz", 90.0) else "not ready yet (see the logs)"
+    # Ready once all four are: the ingress alone would accept events the router has not yet
+    # joined its group to route. The address and token are printed either way: a generated
+    # token is shown nowhere else.
+    ready = _wait_ready(_readiness_urls(settings), 90.0)
+    state = "ready" if ready else "not ready yet (see the logs)"
     print(f"hookbus is {state} at {base_url}\nadmin token: {token}", flush=True)
     try:
         while not stopping:
