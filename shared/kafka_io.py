@@ -16,6 +16,7 @@ from aiokafka.errors import KafkaError
 from shared import clock
 from shared.contracts import Contract, encode
 from shared.errors import KafkaUnavailable
+from shared.record_fit import fit_text
 from shared.tier_partitions import align_tiers, partition_count
 from shared.topics import MAX_RECORD_BYTES, RETRY_PREFIX, Topic, TopicSpec, layout, physical
 
@@ -124,7 +125,11 @@ def dead_letter(
     service: str,
     kind: str = "bad_record",
 ) -> bytes:
-    """The value of a dead-letter record for a record that could not be processed."""
+    """The value of a dead-letter record for a record that could not be processed.
+
+    The copy of the record is cut short (and the reason says so) when the dead letter would
+    not fit a Kafka record; the origin still names where the whole of it is.
+    """
     record: dict[str, Any] = {
         "v": 1,
         "reason": reason,
@@ -139,4 +144,11 @@ def dead_letter(
         "record": (value or b"").decode("utf-8", "replace"),
         "at": clock.iso(),
     }
-    return encode(Contract.DEAD_LETTER, record)
+    whole = record["record"]
+    letter, kept = fit_text(
+        lambda text: encode(Contract.DEAD_LETTER, {**record, "record": text}), whole
+    )
+    if kept == len(whole):
+        return letter
+    record["reason"] = f"{reason} (record cut to its first {kept} of {len(whole)} characters)"
+    return encode(Contract.DEAD_LETTER, {**record, "record": whole[:kept]})

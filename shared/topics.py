@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+# The most a record's value may take: the rest is room for its key, headers and batch framing.
+MAX_VALUE_BYTES = MAX_RECORD_BYTES - 64 * 1024
 
 
 class Topic(StrEnum):

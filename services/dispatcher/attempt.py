@@ -8,6 +8,7 @@ endpoint, :meth:`Tried.record`).
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,15 +20,19 @@ from services.dispatcher.exchange import Exchange, post
 from services.dispatcher.request import OutboundRequest, user_agent
 from services.dispatcher.target import Unsendable
 from shared import clock
+from shared.contracts import Contract, encode
 from shared.destinations import check_url_syntax, is_private
 from shared.errors import ApiError
 from shared.ids import new_id
+from shared.inbound import BASE64
+from shared.record_fit import fit_text
 from shared.settings import Settings
 
 if TYPE_CHECKING:
     from services.dispatcher.target import Target
 
 DEFAULT_TIMEOUT_MS = 15000
+log = logging.getLogger(__name__)
 
 
 def classify(status: int | None) -> str:
@@ -75,6 +80,22 @@ class Tried:
             "error": exchange.error,
             "outcome": outcome,
         }
+
+
+def fitted(record: dict[str, Any], contract: Contract, ids: dict[str, str]) -> bytes:
+    """The attempt ``record`` encoded to its ``contract``, with the copy of the request body
+    cut short when the whole would not fit a Kafka record (the delivery keeps the full body)."""
+    request = record["request"]
+    body: str = request["body"]
+    step = 4 if request.get("body_encoding") == BASE64 else 1  # base64 stays decodable
+
+    def with_body(text: str) -> bytes:
+        return encode(contract, {**record, "request": {**request, "body": text}})
+
+    value, kept = fit_text(with_body, body, step=step)
+    if kept < len(body):
+        log.warning("attempt's request body cut in the log", extra={**ids, "kept": kept})
+    return value
 
 
 def unsent(delivery: dict[str, Any], endpoint: dict[str, Any], reason: str) -> Tried:

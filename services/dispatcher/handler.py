@@ -18,7 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from services.dispatcher.attempt import Tried, attempt
+from services.dispatcher.attempt import Tried, attempt, fitted
 from services.dispatcher.clients import ClientPool
 from services.dispatcher.endpoint_status import EndpointStatus
 from services.dispatcher.endpoint_target import EndpointTarget
@@ -135,7 +135,7 @@ class DeliveryHandler:
 
     def _attempt(self, target: Target, tried: Tried, outcome: str) -> Outgoing:
         record, contract = target.attempt_record(tried, outcome)
-        return (self._attempts, record, contract)
+        return (self._attempts, fitted(record, contract, target.ids), contract)
 
     def _outgoing(self, job: Job, target: Target, tried: Tried, decided: Plan) -> list[Outgoing]:
         """What the attempt leaves on Kafka: its record, and its retry or dead letter."""

@@ -10,11 +10,8 @@ from shared import clock
 from shared.contracts import Contract, encode
 from shared.errors import BadRecord
 from shared.ids import new_id
-from shared.topics import MAX_RECORD_BYTES
+from shared.topics import MAX_VALUE_BYTES
 from shared.transforms import TransformError
-
-# Room for the record's key, headers and batch framing next to the value.
-MAX_VALUE_BYTES = MAX_RECORD_BYTES - 64 * 1024
 
 
 class Outgoing(NamedTuple):

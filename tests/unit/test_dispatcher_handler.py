@@ -24,6 +24,7 @@ from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, encode, examples
 from shared.errors import KafkaUnavailable
 from shared.settings import Settings
+from shared.topics import MAX_VALUE_BYTES
 
 SETTINGS = Settings(topic_prefix="t.", allow_private_destinations=True)
 
@@ -210,6 +211,18 @@ def test_attempt_log_names_the_delivery_message_app_and_endpoint_but_no_secret(
         assert getattr(line, field) == delivery[key], field
     assert line.outcome == "retrying"
     assert all(secret not in r.getMessage() and secret not in str(vars(r)) for r in caplog.records)
+
+
+def test_an_attempt_of_a_body_near_the_record_limit_is_logged_with_the_body_cut() -> None:
+    raw, delivery, view = with_endpoint()
+    body = '"' * (MAX_VALUE_BYTES - 4096)  # escaped, twice as long in the attempt record
+    producer, calls, _ = handle(encode(Contract.DELIVERY, {**delivery, "body": body}), view)
+    assert calls[0].content == body.encode()  # the endpoint got all of it
+    [(_, _, value)] = [sent for sent in producer.sent if sent[0] == "t.attempts"]
+    assert len(value) <= MAX_VALUE_BYTES
+    attempt = decode(Contract.ATTEMPT, value)
+    assert attempt["outcome"] == "succeeded"
+    assert 0 < len(attempt["request"]["body"]) < len(body)
 
 
 def test_retry_after_lengthens_the_wait_and_picks_a_longer_tier() -> None:

@@ -8,10 +8,11 @@ from urllib.parse import parse_qs
 import orjson
 import pytest
 
-from services.router.deliveries import MAX_VALUE_BYTES, deliveries, delivery
+from services.router.deliveries import deliveries, delivery
 from services.router.rendering import FORM, JSON, envelope, render
 from shared.contracts import Contract, decode, examples
 from shared.errors import BadRecord
+from shared.topics import MAX_VALUE_BYTES
 
 
 def example_event(name: str) -> dict[str, Any]:

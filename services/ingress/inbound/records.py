@@ -13,10 +13,7 @@ from shared.errors import PayloadTooLarge
 from shared.ids import new_id
 from shared.inbound import encode_body
 from shared.kafka_io import send
-from shared.topics import MAX_RECORD_BYTES
-
-# Room for the record's key and batch framing next to the value.
-MAX_VALUE_BYTES = MAX_RECORD_BYTES - 64 * 1024
+from shared.topics import MAX_VALUE_BYTES
 
 
 def header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from services.router.deliveries import MAX_VALUE_BYTES, Outgoing
+from services.router.deliveries import Outgoing
 from services.router.inbound import destinations
 from services.router.inbound.destinations import Produced
 from services.router.inbound.route_matching import matching_routes
@@ -24,6 +24,7 @@ from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import decode_body, document
 from shared.inbound_sync import routed_reply
+from shared.topics import MAX_VALUE_BYTES
 
 log = logging.getLogger(__name__)
 Object = dict[str, Any]
