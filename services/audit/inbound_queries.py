@@ -2,7 +2,8 @@
 
 Lists are newest first by ``(ts_ms, id)``. Each request comes with its routes: what the router
 recorded for each, and for an http route the outcome of its latest forwarding attempt
-(``succeeded``; ``pending`` while a retry is due or before the first try; ``failed``).
+(``succeeded``; ``failed`` once an attempt failed, with ``retrying`` true while another try
+is due, as the sync answer says; ``pending`` before the first try).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from services.audit.paging import Key, Page, cut, newest_first
 Object = dict[str, Any]
 ATTEMPT_OUTCOMES = {
     "succeeded": "succeeded",
-    "retrying": "pending",
+    "retrying": "failed",
     "failed": "failed",
     "exhausted": "failed",
 }
@@ -74,14 +75,16 @@ def _with_routes(conn: Connection, requests: list[Object]) -> list[Object]:
     query = select(inbound_route_runs).where(inbound_route_runs.c.inbound_id.in_(ids))
     for row in conn.execute(query.order_by(inbound_route_runs.c.position)).mappings():
         key = (row["inbound_id"], row["route_id"])
-        outcome = row["outcome"]
+        outcome, retrying = row["outcome"], False
         if key in latest:
             outcome = ATTEMPT_OUTCOMES[latest[key][2]]
+            retrying = latest[key][2] == "retrying"
         runs[row["inbound_id"]].append(
             {
                 "route_id": row["route_id"],
                 "destination": row["destination"],
                 "outcome": outcome,
+                "retrying": retrying,
                 "attempts": counts.get(key, 0),
                 "detail": orjson.loads(row["detail"]),
             }

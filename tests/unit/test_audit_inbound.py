@@ -75,14 +75,19 @@ def test_route_outcomes_follow_the_latest_attempt_whatever_arrives_first(store: 
     ingest(store, consumed(Topic.ATTEMPTS, 1, routed), consumed(Topic.ATTEMPTS, 2, routed))
     entry = inbound_queries.get_inbound(store.engine, IN)
     assert entry is not None and entry["routed_at"] == routed["routed_at"]
-    assert [(r["destination"], r["outcome"], r["attempts"]) for r in entry["routes"]] == [
-        ("kafka", "succeeded", 0),
-        ("app", "succeeded", 0),
-        ("http", "pending", 1),
+    # The http route's first try failed and another is due: failed (as sync mode said), retrying.
+    outcomes = [
+        (r["destination"], r["outcome"], r["retrying"], r["attempts"]) for r in entry["routes"]
+    ]
+    assert outcomes == [
+        ("kafka", "succeeded", False, 0),
+        ("app", "succeeded", False, 0),
+        ("http", "failed", True, 1),
     ]
     ingest(store, consumed(Topic.ATTEMPTS, 3, succeeded))
     entry = inbound_queries.get_inbound(store.engine, IN)
     assert entry is not None and entry["routes"][2]["outcome"] == "succeeded"
+    assert entry["routes"][2]["retrying"] is False
     attempts = inbound_queries.list_route_attempts(store.engine, IN, limit=10).data
     assert [a["attempt"] for a in attempts] == [2, 1]
     assert attempts[0]["response"]["status"] == 204
