@@ -116,6 +116,21 @@ def test_generic_sources_as_users_spell_them(stack: Stack) -> None:
     assert ok.status_code == 202
     bad = send(stack, f"/in/{api_key['id']}", headers={"X-Api-Key": "key-2"}, content=body)
     assert bad.status_code == 401
+    # A secret with no word on how to check it would leave the source open: refused.
+    unsaid = {"name": "secret only", "provider": "generic", "secret": "only"}
+    refused = stack.client.post("/v1/sources", json=unsaid)
+    assert refused.status_code == 422 and "verification" in refused.text
+    # Moving a source to a preset drops the generic settings; GitHub's own check applies.
+    moved = stack.client.patch(
+        f"/v1/sources/{loud['id']}", json={"provider": "github", "secret": "gh"}
+    )
+    assert moved.status_code == 200 and moved.json()["verification"] is None
+    signed = "sha256=" + hmac.new(b"gh", body, hashlib.sha256).hexdigest()
+    headers = {"X-Hub-Signature-256": signed}
+    assert send(stack, f"/in/{loud['id']}", headers=headers, content=body).status_code == 202
+    assert (
+        send(stack, f"/in/{loud['id']}", headers={"X-Sig": good}, content=body).status_code == 401
+    )
 
 
 def test_a_slack_url_verification_that_fails_its_signature_answers_401(stack: Stack) -> None:

@@ -51,6 +51,34 @@ def test_a_generic_source_without_verification_is_stored_as_none() -> None:
     assert patched(source, verification=None)["verification"] == {"type": "none"}
 
 
+def test_a_generic_source_with_a_secret_but_no_verification_is_refused() -> None:
+    with pytest.raises(Unprocessable) as caught:
+        created(name="g", provider="generic", secret="only")
+    assert caught.value.details[0]["path"] == "verification"
+    hmac = {"type": "hmac", "header": "X-Sig", "algorithm": "sha256", "encoding": "hex"}
+    assert created(name="g", provider="generic", secret="s", verification=hmac)["verification"]
+
+
+def test_a_patch_that_changes_the_provider_drops_the_old_verification() -> None:
+    hmac = {"type": "hmac", "header": "X-Sig", "algorithm": "sha256", "encoding": "hex"}
+    source = created(name="g", provider="generic", verification=hmac | {"secret": "a"})
+    moved = patched(source, provider="github", secret="gh")
+    assert moved["provider"] == "github" and moved["verification"] is None
+    meta = patched(source, provider="meta", secret="m", verification={"verify_token": "t"})
+    assert meta["verification"] == {"verify_token": "t"}
+
+
+def test_only_challenge_providers_may_ask_for_the_challenge() -> None:
+    with pytest.raises(Unprocessable) as caught:
+        created(name="gh", provider="github", secret="s", challenge_required=True)
+    assert caught.value.details[0]["path"] == "challenge_required"
+    assert (
+        created(name="gh", provider="github", challenge_required=False)["challenge_required"]
+        is False
+    )
+    assert created(name="s", provider="slack", secret="s")["challenge_required"] is True
+
+
 def test_a_patch_merges_verification_of_the_same_type() -> None:
     hmac = {"type": "hmac", "header": "X-Sig", "algorithm": "sha256", "encoding": "hex"}
     source = created(name="g", provider="generic", verification=hmac | {"secret": "a"})

@@ -51,6 +51,13 @@ def _finish(source: Object, body: SourceFields, before: Object | None) -> Object
     source["challenge_required"] = _challenge_required(source, body.challenge_required, before)
     _fold_verify_token(source, body.verify_token, body.verification)
     if source["provider"] == "generic" and source.get("verification") is None:
+        if source.get("secret"):
+            raise _refuse(
+                "verification",
+                "a generic source with a secret needs a verification saying how to check it, "
+                'e.g. {"type": "hmac", "header": "x-signature", "algorithm": "sha256", '
+                '"encoding": "hex"}',
+            )
         source["verification"] = {"type": "none"}  # accepts every request, and shows it
     if source.get("match") is not None:  # a predicate group left out is stored absent
         source["match"] = {k: v for k, v in source["match"].items() if v is not None}
@@ -58,9 +65,10 @@ def _finish(source: Object, body: SourceFields, before: Object | None) -> Object
 
 
 def _challenge_required(source: Object, given: bool | None, before: Object | None) -> bool:
-    """True for a challenge provider unless opted out; refused for any other provider."""
+    """True for a challenge provider unless opted out; false for any other provider, where
+    asking for a challenge is refused (it would never come)."""
     if source["provider"] not in CHALLENGE_PROVIDERS:
-        if given is False:
+        if given is True:
             raise _refuse(
                 "challenge_required", "only slack, meta and twitter sources have a challenge"
             )
@@ -88,9 +96,11 @@ def _merge_verification(current: Object, changes: Object) -> None:
     """A PATCH's ``verification`` merged into the current one (as a JSON merge patch: null
     removes a field), unless the provider or the generic ``type`` changes: then it replaces."""
     given, before = changes.get("verification"), current.get("verification")
-    if not isinstance(given, dict) or not isinstance(before, dict):
-        return
     if changes.get("provider", current["provider"]) != current["provider"]:
+        # The old provider's settings mean nothing to the new one: dropped unless replaced.
+        changes.setdefault("verification", None)
+        return
+    if not isinstance(given, dict) or not isinstance(before, dict):
         return
     if given.get("type", before.get("type")) != before.get("type"):
         return
