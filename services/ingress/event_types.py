@@ -14,11 +14,11 @@ from services.ingress.auth import authorized
 from services.ingress.examples import EVENT_TYPE, EVENT_TYPE_IN, answers, body_examples
 from services.ingress.models import EventTypeIn, EventTypePatch
 from services.ingress.paging import page
-from services.ingress.payload_schemas import check_schema
 from services.ingress.state import Cursor, Hub, Ingress, Limit
 from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.json_response import OrjsonResponse
+from shared.payload_schemas import check_schema
 
 KIND = "event_type"
 router = APIRouter(

@@ -24,10 +24,10 @@ from typing import Any
 import orjson
 
 from services.ingress.models import MessageIn
-from services.ingress.payload_schemas import payload_problems, refuse
 from services.ingress.publisher import event_record, publish
 from services.ingress.state import Ingress
 from shared.ids import derived_id
+from shared.payload_schemas import payload_problems, refuse
 from shared.request_reply import Reply, ReplyAddress
 
 PENDING_HEADER = "x-hookbus-verdict"

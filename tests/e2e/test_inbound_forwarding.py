@@ -11,6 +11,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from shared.ids import has_prefix
 from tests.e2e.test_publish_safety import second_ingress
 from tests.support.inbound import logged, route, send, source
 from tests.support.outbound import new_app
@@ -176,9 +177,36 @@ def test_sync_answers_200_listing_kafka_app_and_http_routes(stack: Stack) -> Non
     ]
     kafka, app_entry, http = body["routes"]
     assert kafka["detail"]["topic"] == topic
-    assert app_entry["detail"]["message_id"] == f"{inbound_id}.{to_app['id']}"
+    message_id = app_entry["detail"]["message_id"]
+    assert has_prefix(message_id, "msg")
+    published = poll(lambda: stack.client.get(f"/v1/apps/{app}/messages/{message_id}").json(), 30)
+    assert published["event_type"] == "ci.ran" and published["payload"] == {"ok": True}
     assert http["detail"]["status"] == 200 and http["detail"]["retrying"] is False
     assert logged(stack, inbound_id)["status"] == "accepted"
+
+
+def test_an_app_route_is_held_to_the_event_types_schema_as_a_publish_is(stack: Stack) -> None:
+    app = new_app(stack, "typed target")
+    name = f"ci.typed.{uuid.uuid4().hex[:8]}"
+    schema = {"type": "object", "required": ["build"], "properties": {"build": {"type": "integer"}}}
+    made = stack.client.post("/v1/event-types", json={"name": name, "schema": schema})
+    assert made.status_code == 201, made.text
+    src = open_source(stack)
+    to_app = route(
+        stack,
+        name="typed",
+        source_id=src,
+        destination={"type": "app", "app_id": app, "event_type": name},
+    )
+    answer = sync_send(stack, src, body=b'{"build": "not a number"}')
+    assert answer.status_code == 500, answer.text
+    [entry] = answer.json()["routes"]
+    assert (entry["route_id"], entry["outcome"]) == (to_app["id"], "failed")
+    assert "payload.build" in entry["detail"]["error"]
+    fits = sync_send(stack, src, body=b'{"build": 7}')
+    assert fits.status_code == 200, fits.text
+    messages = stack.client.get(f"/v1/apps/{app}/messages").json()["data"]
+    assert [m["payload"] for m in messages] == [{"build": 7}]
 
 
 def test_sync_answers_404_when_no_route_matches(stack: Stack) -> None:

@@ -160,6 +160,22 @@ def planner(view: ConfigState, topics: Topics | None = None) -> InboundPlanner:
     )
 
 
+def test_an_app_route_holds_the_payload_to_its_event_types_schema() -> None:
+    inbound = example(Contract.INBOUND, "github_push")  # its body has "ref", not "amount"
+    schema = {"type": "object", "required": ["amount"]}
+    typed = {"id": "gh.paid", "name": "gh.paid", "schema": schema}
+    to_app = route("rt_2", destination={"type": "app", "app_id": APP, "event_type": "gh.paid"})
+    view = state(("app", {"id": APP, "name": "a"}), ("event_type", typed), ("route", to_app))
+    out = asyncio.run(planner(view).plan(orjson.dumps(inbound), no_wait))
+    assert [o.topic for o in out] == ["p.attempts"]  # no event: only the routing record
+    [entry] = decode(Contract.INBOUND_ROUTED, out[0].value)["routes"]
+    assert entry["outcome"] == "failed"
+    assert entry["detail"]["error"].startswith('payload: "amount" is a required property')
+    view.apply("event_type/gh.paid", {**typed, "schema": {"type": "object"}})
+    out = asyncio.run(planner(view).plan(orjson.dumps(inbound), no_wait))
+    assert [o.topic for o in out] == ["p.events", "p.attempts"]
+
+
 def test_planner_writes_one_record_per_route_then_the_routing_record() -> None:
     inbound = example(Contract.INBOUND, "github_push")
     app = {"id": APP, "name": "a"}

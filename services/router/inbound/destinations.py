@@ -4,8 +4,9 @@
   route's topic, keyed by ``key`` (a JSONPath into the document, or a literal; by default, or
   when the JSONPath finds nothing, the source id).
 - ``app``: an outbound event (contracts/event.v1) of the route's ``event_type`` to its app, so it
-  fans out to that app's endpoints. Its id is ``<inbound id>.<route id>``, the same when the
-  router routes a request again after a crash, so the message is not sent twice under two ids.
+  fans out to that app's endpoints. Its ``msg_`` id is fixed by the request and the route, the
+  same when the router routes a request again after a crash, so the message is not sent twice
+  under two ids. (The planner first holds its payload to the event type's schema, if any.)
   Its payload is the document when that is an object (a JSON object, or a form), else
   ``{"body": <text or base64>, "body_encoding": ...}``.
 - ``http``: a route delivery (contracts/route_delivery.v1) on the deliveries topic, keyed by
