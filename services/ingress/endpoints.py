@@ -150,9 +150,11 @@ async def get_endpoint(app: str, ep: str, hub: Hub) -> OrjsonResponse:
 async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> OrjsonResponse:
     current = await find_endpoint(hub, app, ep)
     changes = body.model_dump(exclude_unset=True)
-    for required in ("url", "enabled", "timeout_ms", "content_type", "ordered", "headers"):
-        if changes.get(required, "") is None:
-            changes[required] = DEFAULTS.get(required, current.get(required))
+    for field in [name for name, value in changes.items() if value is None]:
+        if field in DEFAULTS:  # null puts a field back to its default
+            changes[field] = DEFAULTS[field]
+        else:  # the url has none: null leaves it as it is
+            del changes[field]
     if "url" in changes:
         await check_destination(changes["url"], hub.settings.allow_private_destinations)
     _check_uid_free(hub, current["app_id"], changes.get("uid"), current["id"])

@@ -324,6 +324,22 @@ def test_optional_fields_sent_as_null_mean_left_out(stack: Stack, receiver: Rece
     assert batch.status_code == 202, batch.text
     receiver.wait_for(typed("nulls.sent"), count=2)
 
+    # In a PATCH, null puts a field back to its default; the url, which has none, stays.
+    path = f"/v1/apps/{app_id}/endpoints/{endpoint.json()['id']}"
+    set_up = {"description": "d", "metadata": {"a": 1}, "headers": {"x-v": "1"}, "uid": "e1"}
+    set_up |= {"rate_limit": 5, "timeout_ms": 1000, "channels": ["c"], "ordered": True}
+    assert api.patch(path, json=set_up).status_code == 200
+    cleared = api.patch(path, json=dict.fromkeys([*set_up, "url", "enabled", "content_type"]))
+    assert cleared.status_code == 200, cleared.text
+    after = cleared.json()
+    assert (after["description"], after["metadata"], after["headers"]) == ("", {}, {})
+    assert (after["uid"], after["rate_limit"], after["channels"]) == (None, None, None)
+    assert (after["timeout_ms"], after["ordered"], after["enabled"]) == (15000, False, True)
+    assert after["url"] == receiver.url and after["content_type"] == "application/json"
+    assert api.get(path).json() == after
+    app_cleared = api.patch(f"/v1/apps/{app_id}", json={"metadata": None, "name": None})
+    assert app_cleared.status_code == 200 and app_cleared.json()["name"] == "nulls"
+
 
 def test_the_token_is_checked_before_anything_else(stack: Stack, app: str) -> None:
     anonymous = httpx.Client(base_url=stack.base_url, timeout=30)
