@@ -49,6 +49,13 @@ def _validation_error(exc: RequestValidationError) -> OrjsonResponse:
     errors = jsonable_encoder(exc.errors())
     if any(err.get("type") == "json_invalid" for err in errors):
         return error_response(400, "malformed_json", "the request body is not valid JSON")
+    if any(
+        err.get("type") == "missing" and tuple(err.get("loc", ())) == ("body",) for err in errors
+    ):
+        # No body at all is no JSON at all: malformed, like a truncated one.
+        return error_response(
+            400, "malformed_json", "the request body is empty; this call takes a JSON object"
+        )
     details = [
         {"path": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "msg": err.get("msg")}
         for err in errors

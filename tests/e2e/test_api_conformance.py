@@ -159,6 +159,9 @@ def test_request_bodies_are_json_or_refused_and_refusals_write_nothing(
     sent = b'{"event_type": "x.y", "payload": {}}'
     refused(api.post(messages, content=sent, headers={"content-type": "text/plain"}), 415)
 
+    for empty in ({"content-type": "application/json"}, {}):
+        refused(api.post("/v1/apps", content=b"", headers=empty), 400, "malformed_json")
+        refused(api.post(messages, content=b"", headers=empty), 400, "malformed_json")
     for broken in (
         b'{"event_type": "x.y", "payload": {"n": NaN}}',
         b'{"event_type": "x.y", "payload": {"s": "\\ud800"}}',
