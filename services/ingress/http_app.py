@@ -21,6 +21,7 @@ from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
 from services.ingress.recovery import router as recovery_router
 from services.ingress.state import Ingress
+from services.ingress.trailing_slash import TrailingSlash
 from shared import metrics
 from shared.health import health_router
 from shared.http_errors import error_response
@@ -59,6 +60,7 @@ def create_app(hub: Ingress) -> FastAPI:
         return BATCH_BODY_LIMIT if path.endswith("/batch") else body_limit
 
     app.add_middleware(JsonBodies, limit_for=limit_for)
+    app.add_middleware(TrailingSlash)
 
     # Refuse an oversized body from its declared length, before reading it into memory.
     @app.middleware("http")

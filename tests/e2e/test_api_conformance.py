@@ -359,3 +359,14 @@ def test_the_token_is_checked_before_anything_else(stack: Stack, app: str) -> No
         ):
             refused(answer, 401, "unauthorized")
     assert stack.client.get(f"/v1/apps/{app}").status_code == 200
+
+
+def test_a_trailing_slash_on_a_management_path_is_the_same_path(stack: Stack) -> None:
+    api = stack.client
+    made = api.post("/v1/apps/", json={"name": "slash", "uid": "slash-app"})
+    assert made.status_code == 201, made.text
+    listed = api.get("/v1/apps/", params={"limit": 250})
+    assert listed.status_code == 200 and made.json() in listed.json()["data"]
+    assert api.get("/v1/apps/slash-app/").json() == made.json()
+    refused(api.get("/v1/nothing-here/"), 404)
+    assert httpx.get(stack.base_url + "/v1/apps/").status_code == 401
