@@ -33,13 +33,16 @@ async def post(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
     return await _relay(hub, "POST", path, json=body)
 
 
+def admin_headers(hub: Ingress) -> dict[str, str]:
+    """How the ingress authenticates to audit: the admin token, as a user would."""
+    return {"authorization": f"Bearer {hub.settings.admin_token}"}
+
+
 async def _relay(hub: Ingress, method: str, path: str, **sent: Any) -> Response:
     if _PATH.fullmatch(path) is None:
         return error_response(404, "not_found", "not found")
     try:
-        answer = await hub.audit.request(
-            method, path, headers={"authorization": f"Bearer {hub.settings.admin_token}"}, **sent
-        )
+        answer = await hub.audit.request(method, path, headers=admin_headers(hub), **sent)
     except httpx.HTTPError as exc:
         log.warning("audit unreachable", extra={"path": path, "error": str(exc)})
         return error_response(503, "audit_unavailable", "the audit service is not reachable")

@@ -71,10 +71,12 @@ async def publish(hub: Ingress, records: list[dict[str, Any]]) -> None:
             raise PayloadTooLarge(
                 f"message is {len(value)} bytes; the limit is {limit}", {"id": record["id"]}
             )
-    await asyncio.gather(
+    written = await asyncio.gather(
         *(
             send(hub.producer, hub.events_topic, record["app_id"], value)
             for record, value in zip(records, encoded, strict=True)
         )
     )
+    for record, (partition, _offset) in zip(records, written, strict=True):
+        hub.messages_written.note(partition, f"{record['app_id']}/{record['id']}")
     metrics.EVENTS_ACCEPTED.labels("message").inc(len(records))

@@ -1,9 +1,9 @@
 """What the ingress's request handlers share: settings, Kafka producer, config, audit client,
-the replies inbox, the secret box and the Kafka probe."""
+the replies inbox, the secret box, the Kafka probe and the messages audit may not have yet."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import httpx
@@ -13,6 +13,7 @@ from pydantic import BeforeValidator
 
 from services.ingress.config_store import ConfigStore
 from services.ingress.kafka_probe import KafkaProbe
+from services.ingress.log_barrier import WrittenRecords
 from services.ingress.reply_inbox import ReplyInbox
 from shared.secret_box import SecretBox
 from shared.settings import Settings
@@ -30,6 +31,9 @@ class Ingress:
     replies: ReplyInbox
     box: SecretBox
     kafka: KafkaProbe
+    # Messages published through this process, named ``<app id>/<message id>``, until audit
+    # has them (read-your-writes for the message log).
+    messages_written: WrittenRecords = field(default_factory=WrittenRecords)
 
 
 async def ingress(request: Request) -> Ingress:

@@ -61,6 +61,23 @@ def test_messages_list_and_get_with_filters(stack: Stack) -> None:
     assert api.get(f"{base}?limit=251").status_code == 422
 
 
+def test_a_published_message_is_in_the_log_as_soon_as_its_202_was_answered(stack: Stack) -> None:
+    """Read-your-writes: no polling here, every read comes straight after the publish."""
+    api = stack.client
+    app = new_app(stack)
+    base = f"/v1/apps/{app}/messages"
+    for n in range(25):
+        message = publish(stack, app, "log.ryw", {"n": n})
+        assert api.get(f"{base}/{message['id']}").json() == message
+        assert api.get(f"{base}?limit=1").json()["data"] == [message]
+    batch = api.post(
+        f"{base}/batch", json={"messages": [{"event_type": "log.ryw", "payload": {}}] * 5}
+    )
+    assert batch.status_code == 202
+    listed_now = {m["id"] for m in api.get(f"{base}?limit=5").json()["data"]}
+    assert listed_now == {m["id"] for m in batch.json()["data"]}
+
+
 def test_attempts_show_request_response_duration_outcome_and_stats(stack: Stack) -> None:
     api = stack.client
     app = new_app(stack)

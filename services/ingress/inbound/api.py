@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.ingress.inbound import received_log, receiving, routes, sources
-from services.ingress.inbound.log_barrier import WrittenRecords
 from services.ingress.inbound.sources_view import Verifiers
 from services.ingress.inbound.state import Inbound
+from services.ingress.log_barrier import WrittenRecords
 from services.ingress.state import Ingress
 from shared.user_topics import UserTopics
 

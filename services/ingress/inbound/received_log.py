@@ -1,7 +1,7 @@
 """``/v1/inbound``: the received log (served by audit) and resubmitting a stored request.
 
 Every read first waits (briefly) until audit has stored the requests this ingress answered
-(:mod:`.log_barrier`), so a request is in the log as soon as its answer was sent.
+(:mod:`services.ingress.log_barrier`), so a request is in the log as soon as its answer was sent.
 
 A resubmission is a new inbound record, with its own ``in_`` id and ``resubmission_of`` naming
 the original; it carries the original's method, path, query, headers, body and verification,
@@ -76,7 +76,7 @@ async def _caught_up(hub: Ingress, inbound: Inbound) -> None:
 
     async def stored(inbound_id: str) -> bool:
         try:
-            answer = await hub.audit.get(_path(inbound_id), headers=_admin(hub))
+            answer = await hub.audit.get(_path(inbound_id), headers=audit_proxy.admin_headers(hub))
         except httpx.HTTPError:
             return True  # audit is unreachable: the read itself will say so, without waiting
         return answer.status_code != 404
@@ -84,14 +84,10 @@ async def _caught_up(hub: Ingress, inbound: Inbound) -> None:
     await inbound.written.settle(stored)
 
 
-def _admin(hub: Ingress) -> dict[str, str]:
-    return {"authorization": f"Bearer {hub.settings.admin_token}"}
-
-
 async def _stored(hub: Ingress, inbound_id: str) -> dict[str, Any]:
     """The stored request from audit; raise :class:`NotFound` or :class:`AuditUnavailable`."""
     try:
-        answer = await hub.audit.get(_path(inbound_id), headers=_admin(hub))
+        answer = await hub.audit.get(_path(inbound_id), headers=audit_proxy.admin_headers(hub))
     except httpx.HTTPError as exc:
         raise AuditUnavailable("the audit service is not reachable") from exc
     if answer.status_code == 404:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from services.ingress.inbound.log_barrier import WrittenRecords
+from services.ingress.log_barrier import WrittenRecords
 from services.ingress.state import Ingress
 from shared import clock
 from shared.contracts import Contract, encode

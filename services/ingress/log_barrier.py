@@ -1,12 +1,12 @@
-"""Read-your-writes for the received log: a read first waits until audit has what we wrote.
+"""Read-your-writes for the logs audit serves: a read first waits until audit has what we wrote.
 
-Audit fills the received log from the events topic a moment after a request was answered, so
-a read right after a ``202`` (or a ``401``) could miss it. The ingress remembers, per events
-partition, the newest inbound record it wrote; before a received-log read it asks audit for
-each one not yet seen stored, until it is there or a short deadline passes (then it stops
-waiting for it: audit is behind, and the read shows what audit has). Audit stores a partition
-in order, so once the newest record of a partition is stored every earlier one is too. Writes
-made through other ingress copies are not waited for.
+Audit fills the message log and the received log from the events topic a moment after the
+write was answered, so a read right after a ``202`` (or an inbound ``401``) could miss it. The
+ingress remembers, per events partition, the newest record it wrote to each log; before a read
+of that log it asks audit for each one not yet seen stored, until it is there or a short
+deadline passes (then it stops waiting for it: audit is behind, and the read shows what audit
+has). Audit stores a partition in order, so once the newest record of a partition is stored
+every earlier one is too. Writes made through other ingress copies are not waited for.
 """
 
 from __future__ import annotations
@@ -24,16 +24,17 @@ Stored = Callable[[str], Awaitable[bool]]
 
 
 class WrittenRecords:
-    """The newest inbound record this process wrote to each events partition, until stored."""
+    """The newest record of one log this process wrote to each events partition, until stored;
+    a record is named by whatever its ``stored`` check takes."""
 
     def __init__(self, wait_s: float = WAIT_S, max_age_s: float = MAX_AGE_S) -> None:
         self._wait_s = wait_s
         self._max_age_s = max_age_s
         self._newest: dict[int, tuple[str, float]] = {}
 
-    def note(self, partition: int, inbound_id: str) -> None:
-        """Remember that ``inbound_id`` was written (acknowledged) to ``partition``."""
-        self._newest[partition] = (inbound_id, time.monotonic())
+    def note(self, partition: int, name: str) -> None:
+        """Remember that the record ``name`` was written (acknowledged) to ``partition``."""
+        self._newest[partition] = (name, time.monotonic())
 
     async def settle(self, stored: Stored) -> None:
         """Return once audit has every remembered record (``stored`` asks it) or at the deadline.
