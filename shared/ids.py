@@ -1,13 +1,15 @@
 """Prefixed, time-sortable identifiers (``msg_`` + 26 Crockford base32 characters).
 
 The first 10 characters encode the creation time in milliseconds and the last 16 are random, as
-in ULID, so ids sort by creation time and never need a coordinator.
+in ULID, so ids sort by creation time and never need a coordinator; within one millisecond a
+process counts up from its last id, so a batch's ids sort in the batch's order.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,13 +24,30 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
+_RANDOM_MAX = (1 << 80) - 1
+_last = [0, 0]  # the newest (millisecond, random part) handed out by this process
+_last_lock = threading.Lock()
+
+
+def _monotonic_part(millis: int) -> int:
+    """Fresh randomness, or within the millisecond of the previous id the next value after its
+    (as monotonic ULIDs do), so ids made one after another sort in the order they were made."""
+    with _last_lock:
+        last_ms, last_random = _last
+        if millis == last_ms and last_random < _RANDOM_MAX:
+            randomness = last_random + 1
+        else:
+            randomness = int.from_bytes(os.urandom(10), "big")
+        _last[:] = [millis, randomness]
+    return randomness
+
+
 def new_id(prefix: str, now_ms: int | None = None) -> str:
     """Return a new id such as ``app_01JD3...``; ``prefix`` must be one of :data:`PREFIXES`."""
     if prefix not in PREFIXES:
         raise ValueError(f"unknown id prefix {prefix!r}")
     millis = int(time.time() * 1000) if now_ms is None else now_ms
-    randomness = int.from_bytes(os.urandom(10), "big")
-    return f"{prefix}_{_encode(millis, 10)}{_encode(randomness, 16)}"
+    return f"{prefix}_{_encode(millis, 10)}{_encode(_monotonic_part(millis), 16)}"
 
 
 def timestamp_ms(identifier: str) -> int:

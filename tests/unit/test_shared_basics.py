@@ -23,6 +23,12 @@ def test_ids_are_prefixed_and_sort_by_time() -> None:
         ids.new_id("nope")
 
 
+def test_ids_made_in_one_millisecond_sort_in_the_order_they_were_made() -> None:
+    made = [ids.new_id("msg", now_ms=1_700_000_000_000) for _ in range(200)]
+    assert made == sorted(made) and len(set(made)) == 200
+    assert ids.new_id("msg", now_ms=1_700_000_000_001) > made[-1]
+
+
 def test_derived_ids_are_fixed_by_their_seed_and_can_carry_a_time() -> None:
     plain = ids.derived_id("msg", b"seed")
     assert ids.has_prefix(plain, "msg") and plain == ids.derived_id("msg", b"seed")
