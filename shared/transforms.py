@@ -13,6 +13,10 @@ import jmespath
 from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
 
+# How the router's attempt record of a message its transform failed on begins its error, so
+# a resend or recover knows to have the message rendered again rather than repeat a body.
+FAILED = "transform failed"
+
 
 class TransformError(ValueError):
     """A transform that does not parse, or that failed on one document."""

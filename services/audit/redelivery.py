@@ -2,8 +2,10 @@
 
 A new delivery is built from the stored attempt's request body and content type (the body the
 router rendered, transform included), with a new delivery id and attempt 1, so it shows in the
-log as new attempts and gets the whole retry schedule. Every function here blocks on the
-database.
+log as new attempts and gets the whole retry schedule. An attempt the router recorded because
+the endpoint's transform failed has no body to repeat: the message goes back to the router
+instead, as an event for that endpoint alone, rendered with the transform as it is now. Every
+function here blocks on the database.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Engine, and_, func, select
 from services.audit.schema import attempts
 from shared import clock
 from shared.ids import new_id
+from shared.transforms import FAILED as TRANSFORM_FAILED
 
 ENDED_FAILED = ("failed", "exhausted")
 CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
@@ -91,4 +94,28 @@ def delivery_from(row: Mapping[Any, Any], config_offset: int) -> dict[str, Any]:
         "created_at": clock.iso(),
         "due_at": None,
         "config_offset": max(0, config_offset),
+    }
+
+
+def unrendered(row: Mapping[Any, Any]) -> bool:
+    """True for the router's attempt of a message the endpoint's transform failed on."""
+    return row["response"] is None and (row["error"] or "").startswith(TRANSFORM_FAILED)
+
+
+def event_for(
+    message: Mapping[str, Any], app_id: str, endpoint_id: str, config_offset: int
+) -> dict[str, Any]:
+    """An event record (contracts/event.v1) sending the stored ``message`` (as the API shows
+    it) to ``endpoint_id`` alone; outside the duplicate check, being the message itself."""
+    return {
+        "v": 1,
+        "id": message["id"],
+        "app_id": app_id,
+        "event_type": message["event_type"],
+        "payload": message["payload"],
+        "channels": message["channels"],
+        "timestamp": message["timestamp"],
+        "config_offset": max(0, config_offset),
+        "endpoint_id": endpoint_id,
+        "dedupe": False,
     }

@@ -11,6 +11,7 @@ from shared.contracts import Contract, encode
 from shared.errors import BadRecord
 from shared.ids import new_id
 from shared.topics import MAX_VALUE_BYTES
+from shared.transforms import FAILED as TRANSFORM_FAILED
 from shared.transforms import TransformError
 
 
@@ -28,6 +29,28 @@ class RenderFailure(NamedTuple):
 
     endpoint_id: str
     reason: str
+    url: str = ""
+
+    def attempt(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The attempt record (contracts/attempt.v1) that shows it in the deliveries log: a
+        failed first try that sent nothing. Recovering the endpoint sends the message again,
+        rendered with the endpoint's transform as it is then."""
+        return {
+            "v": 1,
+            "id": new_id("atm"),
+            "delivery_id": new_id("dlv"),
+            "message_id": event["id"],
+            "app_id": event["app_id"],
+            "endpoint_id": self.endpoint_id,
+            "event_type": event["event_type"],
+            "attempt": 1,
+            "timestamp": clock.iso(),
+            "duration_ms": 0,
+            "request": {"url": self.url, "method": "POST", "headers": {}, "body": ""},
+            "response": None,
+            "error": self.reason,
+            "outcome": "failed",
+        }
 
 
 def delivery(event: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,7 +86,8 @@ def deliveries(
         try:
             record = delivery(event, endpoint)
         except TransformError as exc:
-            failures.append(RenderFailure(endpoint["id"], f"transform failed: {exc}"))
+            reason = f"{TRANSFORM_FAILED}: {exc}"
+            failures.append(RenderFailure(endpoint["id"], reason, str(endpoint.get("url", ""))))
             continue
         value = encode(Contract.DELIVERY, record)
         if len(value) > MAX_VALUE_BYTES:

@@ -20,7 +20,7 @@ from services.router.inbound.planner import InboundPlanner
 from services.router.matching import ConfigReader, targets
 from services.router.verdicts import verdict_reply
 from services.router.window import ACCEPTED, Verdict, Window
-from shared.contracts import Contract, decode
+from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import record_kind
 from shared.kafka_io import dead_letter
@@ -68,6 +68,7 @@ class Router:
         *,
         window: Window | None = None,
         replies_topic: str = "",
+        attempts_topic: str = "",
         barrier_timeout: float = 10.0,
         retry_delay: float = 1.0,
         inbound: InboundPlanner | None = None,
@@ -79,6 +80,7 @@ class Router:
         self.dead_topic = dead_topic
         self.window = window
         self.replies_topic = replies_topic
+        self.attempts_topic = attempts_topic
         self.barrier_timeout = barrier_timeout
         self.retry_delay = retry_delay
         self.inbound = inbound
@@ -128,6 +130,9 @@ class Router:
             )
             reason = f"endpoint {failure.endpoint_id}: {failure.reason}"
             routed.append(self._dead_letter(reason, record))
+            if self.attempts_topic:  # the failure shows in the endpoint's attempts too
+                value = encode(Contract.ATTEMPT, failure.attempt(event))
+                routed.append(Outgoing(self.attempts_topic, failure.endpoint_id.encode(), value))
         return routed
 
     def _failed(self, exc: Exception, record: Incoming) -> Outgoing:

@@ -116,6 +116,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         dead_topic=physical(settings.topic_prefix, Topic.DEAD),
         window=window,
         replies_topic=physical(settings.topic_prefix, Topic.REPLIES),
+        attempts_topic=physical(settings.topic_prefix, Topic.ATTEMPTS),
         inbound=InboundPlanner(
             gate.view,
             UserTopics(settings.bootstrap, settings.partitions, settings.replication_factor),

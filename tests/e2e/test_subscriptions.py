@@ -122,6 +122,10 @@ def test_transform_failing_on_an_event_dead_letters_it_for_that_endpoint(
     stack: Stack, receiver: Receiver
 ) -> None:
     app = new_app(stack)
+    audit = httpx.Client(
+        base_url=f"http://127.0.0.1:{stack.ports['audit']}",
+        headers={"authorization": f"Bearer {stack.token}"},
+    )
     with Receiver() as picky:
         endpoint = new_endpoint(stack, app, picky.url, transform="{size: length(data.items)}")
         new_endpoint(stack, app, receiver.url)
@@ -130,17 +134,27 @@ def test_transform_failing_on_an_event_dead_letters_it_for_that_endpoint(
         fine = publish(stack, app, "cart.updated", {"items": [1, 2]})
         assert body(picky.wait_for(with_id(fine["id"]))[0]) == {"size": 2}
         assert failing["id"] not in ids(picky.requests)
-    audit = httpx.Client(
-        base_url=f"http://127.0.0.1:{stack.ports['audit']}",
-        headers={"authorization": f"Bearer {stack.token}"},
-    )
 
-    def dead() -> list[dict[str, object]]:
-        letters = audit.get("/v1/dead-letters").json()["data"]
-        return [d for d in letters if failing["id"] in str(d.get("record"))]
+        def dead() -> list[dict[str, object]]:
+            letters = audit.get("/v1/dead-letters").json()["data"]
+            return [d for d in letters if failing["id"] in str(d.get("record"))]
 
-    letter = poll(dead)[0]
-    assert endpoint["id"] in str(letter["reason"]) and "transform failed" in str(letter["reason"])
+        letter = poll(dead)[0]
+        reason = str(letter["reason"])
+        assert endpoint["id"] in reason and "transform failed" in reason
+
+        # The deliveries log shows it as a failed try that sent nothing; once the transform
+        # is mended, recovering the endpoint sends the message.
+        path = f"/v1/apps/{app}/endpoints/{endpoint['id']}"
+        [tried] = poll(lambda: stack.client.get(f"{path}/attempts?status=failed").json()["data"])
+        assert (tried["message_id"], tried["response"]) == (failing["id"], None)
+        assert tried["outcome"] == "failed" and tried["error"].startswith("transform failed")
+        assert stack.client.get(f"{path}/stats").json()["failed"] == 1
+        mended = stack.client.patch(path, json={"transform": "{size: data.items}"})
+        assert mended.status_code == 200
+        recovered = stack.client.post(f"{path}/recover", json={"since": failing["timestamp"]})
+        assert recovered.status_code == 202 and recovered.json()["count"] == 1, recovered.text
+        assert body(picky.wait_for(with_id(failing["id"]))[0]) == {"size": 3}
 
 
 def test_patch_of_every_field_applies_to_the_next_message(stack: Stack) -> None:

@@ -81,3 +81,16 @@ def test_resend_rebuilds_a_first_attempt_delivery_from_the_last_attempt(store: S
     assert delivery["content_type"] == "application/x-www-form-urlencoded"
     assert delivery["message_id"] == "msg_1" and delivery["endpoint_id"] == EP
     assert delivery["id"] != example(Contract.ATTEMPT, "retrying")["delivery_id"]
+
+
+def test_a_message_its_transform_failed_on_goes_back_to_the_router(store: Store) -> None:
+    failed = example(Contract.ATTEMPT, "transform_failed")
+    write(store, {**failed, "message_id": "msg_t"}, attempt(2, "msg_ok", 11, "failed"))
+    rows = redelivery.ended_failed_since(store.engine, APP, EP, 0)
+    unrendered = {r["message_id"]: redelivery.unrendered(r) for r in rows}
+    assert unrendered == {"msg_t": True, "msg_ok": False}
+    message = {"id": "msg_t", "event_type": "invoice.paid", "payload": {"n": 3}}
+    message |= {"channels": ["eu"], "timestamp": "2026-11-22T10:15:30.000Z"}
+    event = validate(Contract.EVENT, redelivery.event_for(message, APP, EP, 7))
+    assert (event["id"], event["endpoint_id"], event["config_offset"]) == ("msg_t", EP, 7)
+    assert event["payload"] == {"n": 3} and event["dedupe"] is False

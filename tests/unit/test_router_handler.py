@@ -117,6 +117,34 @@ def router(
     )
 
 
+def test_a_failing_transform_dead_letters_the_event_and_logs_a_failed_attempt() -> None:
+    outbox = Outbox()
+    state = config(endpoint(transform="length(data.n)"), endpoint("ep_2"))
+    routing = Router(
+        state, Barrier(), outbox, "t.deliveries", "t.dead", attempts_topic="t.attempts"
+    )
+    assert asyncio.run(routing.handle(incoming(event_bytes()))) == 1
+    assert [(topic, key) for topic, key, _ in outbox.sent] == [
+        ("t.deliveries", b"ep_2"),
+        ("t.dead", APP.encode()),
+        ("t.attempts", EP.encode()),
+    ]
+    attempt = decode(Contract.ATTEMPT, outbox.sent[2][2])
+    assert (attempt["message_id"], attempt["endpoint_id"], attempt["outcome"]) == (
+        "msg_1",
+        EP,
+        "failed",
+    )
+    assert attempt["error"].startswith("transform failed: ") and attempt["response"] is None
+    assert attempt["request"] == {
+        "url": "https://example.com/h",
+        "method": "POST",
+        "headers": {},
+        "body": "",
+    }
+    assert EP in decode(Contract.DEAD_LETTER, outbox.sent[1][2])["reason"]
+
+
 def test_event_becomes_one_delivery_per_target() -> None:
     outbox = Outbox()
     state = config(endpoint(), endpoint("ep_2", event_types=["user.*"]), endpoint("ep_3"))
