@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import Request, Response
@@ -51,3 +52,29 @@ async def _relay(hub: Ingress, method: str, path: str, **sent: Any) -> Response:
         status_code=answer.status_code,
         media_type=answer.headers.get("content-type", "application/json"),
     )
+
+
+async def stored_message(hub: Ingress, app_id: str, message_id: str) -> dict[str, Any] | None:
+    """The message as audit has stored it; None when it has not, or cannot be reached."""
+    path = f"/v1/apps/{app_id}/messages/{quote(message_id, safe='')}"
+    try:
+        answer = await hub.audit.get(path, headers=admin_headers(hub))
+    except httpx.HTTPError:
+        return None
+    found: dict[str, Any] | None = answer.json() if answer.status_code == 200 else None
+    return found
+
+
+async def messages_caught_up(hub: Ingress) -> None:
+    """Wait (briefly) until audit has stored the messages published through this ingress."""
+
+    async def stored(name: str) -> bool:
+        app_id, message_id = name.split("/", 1)
+        path = f"/v1/apps/{app_id}/messages/{quote(message_id, safe='')}"
+        try:
+            answer = await hub.audit.get(path, headers=admin_headers(hub))
+        except httpx.HTTPError:
+            return True  # audit is unreachable: the read itself will say so, without waiting
+        return answer.status_code != 404
+
+    await hub.messages_written.settle(stored)

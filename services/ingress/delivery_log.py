@@ -5,9 +5,7 @@ uid) before audit is asked, with canonical ids, so only that app's rows are read
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
-import httpx
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -18,7 +16,7 @@ from services.ingress.auth import authorized
 from services.ingress.endpoints import find_endpoint
 from services.ingress.examples import ATTEMPT, MESSAGE, STATS, answers
 from services.ingress.models import CHANNEL_PATTERN, EVENT_TYPE_PATTERN, is_id
-from services.ingress.state import Cursor, Hub, Ingress, Limit
+from services.ingress.state import Cursor, Hub, Limit
 from shared.errors import NotFound
 from shared.json_response import OrjsonResponse
 
@@ -47,23 +45,8 @@ async def list_messages(
     """Newest first; ``after``/``before`` are ISO 8601 timestamps (exclusive). The query is
     checked here and passed on to audit; a filter left empty is no filter."""
     found = await find_app(hub, app)
-    await messages_caught_up(hub)
+    await audit_proxy.messages_caught_up(hub)
     return await audit_proxy.forward(hub, request, f"/v1/apps/{found['id']}/messages")
-
-
-async def messages_caught_up(hub: Ingress) -> None:
-    """Wait (briefly) until audit has stored the messages published through this ingress."""
-
-    async def stored(name: str) -> bool:
-        app_id, message_id = name.split("/", 1)
-        path = f"/v1/apps/{app_id}/messages/{quote(message_id, safe='')}"
-        try:
-            answer = await hub.audit.get(path, headers=audit_proxy.admin_headers(hub))
-        except httpx.HTTPError:
-            return True  # audit is unreachable: the read itself will say so, without waiting
-        return answer.status_code != 404
-
-    await hub.messages_written.settle(stored)
 
 
 def log_id(kind: str, text: str) -> str:
@@ -78,7 +61,7 @@ def log_id(kind: str, text: str) -> str:
 async def get_message(app: str, msg: str, request: Request, hub: Hub) -> Response:
     found = await find_app(hub, app)
     path = f"/v1/apps/{found['id']}/messages/{log_id('message', msg)}"
-    await messages_caught_up(hub)
+    await audit_proxy.messages_caught_up(hub)
     return await audit_proxy.forward(hub, request, path)
 
 

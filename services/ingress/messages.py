@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 
+from services.ingress import id_reuse
 from services.ingress.apps import find_app
 from services.ingress.auth import authorized
 from services.ingress.examples import (
@@ -97,6 +98,8 @@ async def create_message(
     """
     found = await find_app(hub, app)
     check_payloads(hub, [body], batch=False)
+    if await id_reuse.taken(hub, found["id"], [body.id]):
+        return OrjsonResponse(id_reuse.duplicate(str(body.id)), status_code=409)
     publications = prepare(hub, found["id"], [body], idempotency_key, batch=False)
     replies = await publish_and_judge(hub, publications)
     status, answer, verdict = _outcome(publications[0], replies[0])
@@ -121,9 +124,18 @@ async def create_batch(
     """
     found = await find_app(hub, app)
     check_payloads(hub, body.messages, batch=True)
+    taken = await id_reuse.taken(hub, found["id"], [m.id for m in body.messages])
     publications = prepare(hub, found["id"], body.messages, idempotency_key, batch=True)
-    replies = await publish_and_judge(hub, publications)
-    outcomes = [_outcome(p, r) for p, r in zip(publications, replies, strict=True)]
+    repeated = [m.id is not None and m.id in taken for m in body.messages]
+    for publication, is_repeat in zip(publications, repeated, strict=True):
+        if is_repeat and publication.address is not None:
+            hub.replies.forget(publication.address)
+    fresh = [p for p, is_repeat in zip(publications, repeated, strict=True) if not is_repeat]
+    judged = iter(await publish_and_judge(hub, fresh))
+    outcomes = [
+        (409, id_reuse.duplicate(p.record["id"]), "") if is_repeat else _outcome(p, next(judged))
+        for p, is_repeat in zip(publications, repeated, strict=True)
+    ]
     reused = [i for i, (status, _, _) in enumerate(outcomes) if status == 422]
     if reused:
         raise Unprocessable(

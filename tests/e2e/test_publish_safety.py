@@ -49,6 +49,34 @@ def test_duplicate_id_answers_409_and_delivers_once(stack: Stack, receiver: Rece
     assert logged == {"n": 1}
 
 
+def test_an_id_hookbus_made_is_a_duplicate_when_a_caller_reuses_it(
+    stack: Stack, receiver: Receiver
+) -> None:
+    """Retrying with the id the first answer gave: 409, as for any id seen in the window."""
+    app = new_app(stack)
+    new_endpoint(stack, app, receiver.url, ordered=True)
+    made = post(stack, app, {"event_type": "order.paid", "payload": {"n": 1}}).json()["id"]
+    keyed = post(stack, app, {"event_type": "order.paid", "payload": {"n": 2}}, key="k-1").json()
+    for reused in (made, keyed["id"]):
+        again = post(stack, app, {"event_type": "order.paid", "payload": {"n": 9}, "id": reused})
+        assert again.status_code == 409, again.text
+        assert again.json()["error"]["details"] == {"id": reused}
+    messages = [{"event_type": "order.paid", "payload": {"n": 3}, "id": made}]
+    messages += [{"event_type": "order.paid", "payload": {"n": 4}}]
+    batch = stack.client.post(f"/v1/apps/{app}/messages/batch", json={"messages": messages})
+    assert batch.status_code == 202, batch.text
+    repeated, published = batch.json()["data"]
+    assert repeated["id"] == made and repeated["error"]["code"] == "duplicate_id"
+    receiver.wait_for(with_id(published["id"]))
+    arrives(stack, app, receiver, "marker.sent")
+    delivered = [body(r)["data"] for r in receiver.requests if body(r)["type"] == "order.paid"]
+    assert delivered == [{"n": 1}, {"n": 2}, {"n": 4}]
+    # Another app's id of the same form is no concern of this one.
+    other = new_app(stack)
+    elsewhere = post(stack, other, {"event_type": "a.b", "payload": {}, "id": made})
+    assert elsewhere.status_code == 202, elsewhere.text
+
+
 def test_idempotency_key_replays_the_first_answer(stack: Stack, receiver: Receiver) -> None:
     app = new_app(stack)
     new_endpoint(stack, app, receiver.url, ordered=True)
