@@ -68,7 +68,9 @@ def create_app(hub: Ingress) -> FastAPI:
         declared = request.headers.get("content-length", "")
         limit = limit_for(request.url.path)
         if declared.isdigit() and int(declared) > limit:
-            return error_response(413, "payload_too_large", f"request body over {limit} bytes")
+            return error_response(
+                413, "payload_too_large", f"request body over {limit} bytes", {"limit": limit}
+            )
         return await call_next(request)
 
     @app.middleware("http")

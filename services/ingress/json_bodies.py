@@ -80,7 +80,9 @@ class JsonBodies:
 def _refusal(scope: Scope, body: bytes, limit: int) -> ASGIApp | bytes:
     """The error answer for ``body``, or the body to hand on."""
     if len(body) > limit:
-        return error_response(413, "payload_too_large", f"request body over {limit} bytes")
+        return error_response(
+            413, "payload_too_large", f"request body over {limit} bytes", {"limit": limit}
+        )
     if not body:
         return body
     content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")

@@ -294,6 +294,9 @@ def test_custom_answer_and_bad_input(stack: Stack) -> None:
 
     streamed = send(stack, f"/in/{raw}/big", content=chunks())
     assert streamed.status_code == 413
+    # Refused from the declared length or while reading: the same answer.
+    assert streamed.json()["error"]["details"] == declared.json()["error"]["details"]
+    assert declared.json()["error"]["details"] == {"limit": MAX_BODY}
     exactly = accepted(stack, f"/in/{raw}/big", content=b"z" * MAX_BODY)
     logged(stack, exactly)
     listed = stack.client.get(f"/v1/inbound?source_id={raw}").json()["data"]
