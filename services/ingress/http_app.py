@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from services.ingress import (
     apps,
@@ -16,18 +14,15 @@ from services.ingress import (
     event_types,
     messages,
 )
-from services.ingress.auth import refusal_without_token
+from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
 from services.ingress.recovery import router as recovery_router
 from services.ingress.state import Ingress
 from services.ingress.trailing_slash import TrailingSlash
-from shared import metrics
 from shared.health import health_router
-from shared.http_errors import error_response
 from shared.json_response import OrjsonResponse
 
-Endpoint = Callable[[Request], Awaitable[Response]]
 # Room for the JSON around a payload of the maximum size (event type, id, channels).
 BODY_OVERHEAD = 64 * 1024
 # A batch of up to 1000 messages; each one is still held to the per-message limit.
@@ -62,26 +57,7 @@ def create_app(hub: Ingress) -> FastAPI:
     app.add_middleware(JsonBodies, limit_for=limit_for)
     app.add_middleware(TrailingSlash)
 
-    # Refuse an oversized body from its declared length, before reading it into memory.
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Endpoint) -> Response:
-        declared = request.headers.get("content-length", "")
-        limit = limit_for(request.url.path)
-        if declared.isdigit() and int(declared) > limit:
-            return error_response(
-                413, "payload_too_large", f"request body over {limit} bytes", {"limit": limit}
-            )
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def token_first(request: Request, call_next: Endpoint) -> Response:
-        refusal = refusal_without_token(request, hub.settings.admin_token)
-        return refusal or await call_next(request)
-
-    @app.middleware("http")
-    async def count_in_flight(request: Request, call_next: Endpoint) -> Response:
-        with metrics.HTTP_IN_FLIGHT.track_inprogress():
-            return await call_next(request)
+    app.add_middleware(FrontDoor, token=hub.settings.admin_token, limit_for=limit_for)
 
     def readiness() -> dict[str, bool]:
         return {"kafka": hub.kafka.reachable, "config_caught_up": hub.config.view.ready}
