@@ -54,14 +54,21 @@ async def _relay(hub: Ingress, method: str, path: str, **sent: Any) -> Response:
     )
 
 
-async def stored_message(hub: Ingress, app_id: str, message_id: str) -> dict[str, Any] | None:
-    """The message as audit has stored it; None when it has not, or cannot be reached."""
+async def _message_answer(hub: Ingress, app_id: str, message_id: str) -> httpx.Response | None:
+    """Audit's answer about one message; None when audit cannot be reached."""
     path = f"/v1/apps/{app_id}/messages/{quote(message_id, safe='')}"
     try:
-        answer = await hub.audit.get(path, headers=admin_headers(hub))
+        return await hub.audit.get(path, headers=admin_headers(hub))
     except httpx.HTTPError:
         return None
-    found: dict[str, Any] | None = answer.json() if answer.status_code == 200 else None
+
+
+async def stored_message(hub: Ingress, app_id: str, message_id: str) -> dict[str, Any] | None:
+    """The message as audit has stored it; None when it has not, or cannot be reached."""
+    answer = await _message_answer(hub, app_id, message_id)
+    found: dict[str, Any] | None = None
+    if answer is not None and answer.status_code == 200:
+        found = answer.json()
     return found
 
 
@@ -70,11 +77,8 @@ async def messages_caught_up(hub: Ingress) -> None:
 
     async def stored(name: str) -> bool:
         app_id, message_id = name.split("/", 1)
-        path = f"/v1/apps/{app_id}/messages/{quote(message_id, safe='')}"
-        try:
-            answer = await hub.audit.get(path, headers=admin_headers(hub))
-        except httpx.HTTPError:
-            return True  # audit is unreachable: the read itself will say so, without waiting
-        return answer.status_code != 404
+        answer = await _message_answer(hub, app_id, message_id)
+        # Unreachable: the read itself will say so, without waiting.
+        return answer is None or answer.status_code != 404
 
     await hub.messages_written.settle(stored)
