@@ -54,10 +54,11 @@ def create_app(hub: Ingress) -> FastAPI:
             return hub.settings.max_body
         return BATCH_BODY_LIMIT if path.endswith("/batch") else body_limit
 
+    # Added innermost first: a trailing slash is dropped, then the token and declared length
+    # are checked, then the body is read and checked as JSON.
     app.add_middleware(JsonBodies, limit_for=limit_for)
-    app.add_middleware(TrailingSlash)
-
     app.add_middleware(FrontDoor, token=hub.settings.admin_token, limit_for=limit_for)
+    app.add_middleware(TrailingSlash)
 
     def readiness() -> dict[str, bool]:
         return {"kafka": hub.kafka.reachable, "config_caught_up": hub.config.view.ready}

@@ -369,4 +369,8 @@ def test_a_trailing_slash_on_a_management_path_is_the_same_path(stack: Stack) ->
     assert listed.status_code == 200 and made.json() in listed.json()["data"]
     assert api.get("/v1/apps/slash-app/").json() == made.json()
     refused(api.get("/v1/nothing-here/"), 404)
+    # A batch is held to the batch limit, slash or not (2 MiB: over a single message's limit).
+    big = [{"event_type": "slash.big", "payload": {"s": "x" * 1024}}] * 2000
+    batch = api.post(f"/v1/apps/{made.json()['id']}/messages/batch/", json={"messages": big})
+    refused(batch, 422)  # over 1000 messages: refused for its count, not its size
     assert httpx.get(stack.base_url + "/v1/apps/").status_code == 401
