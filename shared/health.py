@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import socket
 from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
+from uvicorn.config import STARTUP_FAILURE
 
 from shared import metrics
 from shared.json_response import OrjsonResponse
 
 Readiness = Callable[[], dict[str, bool]]
+log = logging.getLogger(__name__)
 
 
 def health_router(checks: Readiness) -> APIRouter:
@@ -62,9 +66,33 @@ def start_http(
     return server, asyncio.create_task(server.serve(), name=f"http-{port}")
 
 
+async def listening(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+    """Return once ``server`` (from :func:`start_http`) listens.
+
+    When it cannot (its port is taken, say) raise ``SystemExit(3)``, uvicorn's startup-failure
+    code, from the service's own coroutine, so the service unwinds what it started and exits
+    before it takes any work, and a supervisor sees it fail.
+    """
+    while not server.started:
+        if task.done():
+            config = server.config
+            log.error("cannot listen", extra={"host": config.host, "port": config.port})
+            raise SystemExit(STARTUP_FAILURE)
+        await asyncio.sleep(0.02)
+
+
 class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves signals to the service's own shutdown logic."""
+    """A uvicorn server that leaves signals to the service's own shutdown logic, and whose
+    failure to start ends its task instead of the event loop (see :func:`listening`)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        except SystemExit:
+            # uvicorn calls sys.exit(); raised in a task it would stop the loop mid-flight,
+            # leaving Kafka clients unable to say goodbye. Ending the server is enough.
+            self.should_exit = True

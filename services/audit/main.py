@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+import uvicorn
 from aiokafka import AIOKafkaConsumer
 
 from services.audit.api import build_app
@@ -15,7 +16,7 @@ from services.audit.retention import Retention
 from services.audit.store import Store
 from shared import consumer_lag, lifecycle
 from shared.config_view import ConfigView
-from shared.health import start_http
+from shared.health import listening, start_http
 from shared.kafka_io import durable_producer
 from shared.settings import Settings
 from shared.topics import MAX_RECORD_BYTES, Topic, physical
@@ -77,8 +78,8 @@ async def serve(settings: Settings) -> int:
         stack.push_async_callback(view.stop)
         await producer.start()
         stack.push_async_callback(producer.stop)
-        await consumer.start()
-        stack.push_async_callback(consumer.stop)
+        # Listening before consuming: /readyz says what is missing, and a taken port ends
+        # the service before it joins the consumer group.
         server, http = start_http(
             build_app(
                 store,
@@ -89,14 +90,22 @@ async def serve(settings: Settings) -> int:
             settings.http_host,
             settings.audit_port,
         )
+        stack.push_async_callback(_stopped, server, http)
+        await listening(server, http)
+        await consumer.start()
+        stack.push_async_callback(consumer.stop)
         probing = asyncio.create_task(probe.run(stop), name="audit-db-probe")
         pruning = asyncio.create_task(retention.run(stop), name="audit-retention")
         log.info("audit running", extra={"port": settings.audit_port})
         code = await _consume(ingestor, stop)
-        server.should_exit = True
-        await asyncio.gather(http, probing, pruning)
+        await asyncio.gather(probing, pruning)
     log.info("audit stopped", extra={"exit_code": code})
     return code
+
+
+async def _stopped(server: uvicorn.Server, http: asyncio.Task[None]) -> None:
+    server.should_exit = True
+    await http
 
 
 async def _consume(ingestor: Ingestor, stop: asyncio.Event) -> int:

@@ -30,7 +30,7 @@ from services.dispatcher.retry_tiers import due_epoch
 from shared import lifecycle
 from shared.config_view import ConfigView
 from shared.errors import KafkaUnavailable
-from shared.health import health_router, start_http
+from shared.health import health_router, listening, start_http
 from shared.kafka_io import durable_producer
 from shared.settings import Settings
 from shared.topics import Topic, physical, retry_topics
@@ -136,6 +136,7 @@ async def serve(settings: Settings) -> int:
         _health(view, parallel), settings.http_host, settings.dispatcher_port
     )
     try:
+        await listening(server, http_task)
         if not await _view_ready(view, stop):
             return 0
         await consumer.start()

@@ -14,7 +14,7 @@ from services.ingress.reply_inbox import start_inbox
 from services.ingress.state import Ingress
 from shared import lifecycle
 from shared.config_view import ConfigView
-from shared.health import start_http
+from shared.health import listening, start_http
 from shared.kafka_io import durable_producer
 from shared.secret_box import secret_box
 from shared.settings import Settings
@@ -53,6 +53,7 @@ async def serve(settings: Settings) -> None:
     server, task = start_http(
         create_app(hub), settings.http_host, settings.http_port, DRAIN_SECONDS
     )
+    await listening(server, task)
     log.info(
         "ingress listening",
         extra={

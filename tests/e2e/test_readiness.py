@@ -5,6 +5,7 @@ services start, and the first 200 of each service is checked against what it has
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from pathlib import Path
 
@@ -100,3 +101,23 @@ def test_readyz_waits_for_the_topics_and_the_whole_config_topic(
         codes = stack.stop()
     assert_stopped_cleanly(codes)
     print(f"\nreadyz answers before ready: { {n: len(s) - 1 for n, s in seen.items()} }")
+
+
+def test_a_service_whose_port_is_taken_exits_3_before_taking_any_work(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A supervisor sees the failure and restarts it, rather than a copy that consumes (and
+    holds partitions) while no health check can reach it."""
+    stack = Stack(kafka_bootstrap, tmp_path, HOOKBUS_PARTITIONS="1")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        stack.env |= {f"HOOKBUS_{n}_PORT": str(port) for n in ("HTTP", "AUDIT", "DISPATCHER")}
+        try:
+            for name in ("ingress", "dispatcher", "audit"):
+                stack.start_service(name)
+                assert stack.processes[name].wait(60) == 3, stack.log(name)
+                assert "cannot listen" in stack.log(name)
+        finally:
+            stack.stop()
