@@ -76,7 +76,7 @@ def run() -> int:
     if not bootstrap:
         from shared.local_kafka import LocalBroker
 
-        broker = LocalBroker(data_dir=settings.data_dir / "kafka")
+        broker = LocalBroker(data_dir=settings.data_dir / "kafka", tied=True)
         bootstrap = broker.start()
     if settings.allow_private_destinations:
         log.warning("private destinations are allowed: for local development only")

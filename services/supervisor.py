@@ -10,6 +10,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from shared.parent_death import dies_with_parent
+
 log = logging.getLogger(__name__)
 SERVICES = ("audit", "router", "dispatcher", "ingress")
 MAX_BACKOFF = 10.0
@@ -35,7 +37,8 @@ class Supervisor:
 
     def _spawn(self, child: Child) -> None:
         command = [sys.executable, "-m", "services.cli", "serve", child.name]
-        child.process = subprocess.Popen(command, env=self.env)
+        # A supervisor killed outright takes its services with it, so a new one can start.
+        child.process = subprocess.Popen(command, env=self.env, preexec_fn=dies_with_parent())
         child.started_at = time.monotonic()
         log.info("service started", extra={"service": child.name, "pid": child.process.pid})
 

@@ -23,6 +23,7 @@ from typing import IO, Self
 from shared.local_kafka.errors import LocalKafkaError
 from shared.local_kafka.install import LOG4J_CONFIG_PATH, classpath, find_java, install
 from shared.local_kafka.probe import broker_ready
+from shared.parent_death import dies_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -121,13 +122,17 @@ class LocalBroker:
     """A single-node KRaft broker run from the jars installed by :func:`install`.
 
     With ``data_dir=None`` the broker lives in a temporary directory removed by :meth:`stop`;
-    with a ``data_dir`` its topics survive restarts. ``port=None`` picks a free port. Use it as a
-    context manager, or call :meth:`start` and :meth:`stop`.
+    with a ``data_dir`` its topics survive restarts. ``port=None`` picks a free port. ``tied``
+    stops the broker when this process dies, even by SIGKILL (start it from the main thread).
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
-    def __init__(self, data_dir: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path | None = None, port: int | None = None, tied: bool = False
+    ) -> None:
         self._requested_data_dir = data_dir
         self._requested_port = port
+        self._tied = tied
         self._data_dir: Path | None = None
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -265,6 +270,7 @@ class LocalBroker:
             stderr=subprocess.STDOUT,
             cwd=data_dir,
             start_new_session=True,
+            preexec_fn=dies_with_parent() if self._tied else None,
         )
 
     def _wait_until_ready(self, deadline: float) -> None:

@@ -31,6 +31,15 @@ def children(pid: int) -> dict[str, int]:
     return found
 
 
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie nobody reaped yet has stopped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def ready(port: int) -> bool:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
@@ -89,3 +98,36 @@ def test_run_serves_everything_and_restarts_a_killed_service(
         code = run.wait(60)
     assert code == 0
     assert children(run.pid) == {}
+
+
+def test_services_stop_when_run_is_killed_outright(kafka_bootstrap: str, tmp_path: Path) -> None:
+    """SIGKILL leaves ``hookbus run`` no chance to stop its services: they stop by themselves,
+    so a new ``hookbus run`` finds its ports free rather than old copies answering for it."""
+    ports = {name: free_port() for name in ("HTTP", "AUDIT", "ROUTER", "DISPATCHER")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "HOOKBUS_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "HOOKBUS_TOPIC_PREFIX": f"orphan{uuid.uuid4().hex[:8]}.",
+        "HOOKBUS_PARTITIONS": "1",
+        "HOOKBUS_DATA_DIR": str(tmp_path),
+        "HOOKBUS_ADMIN_TOKEN": "run-token",
+        **{f"HOOKBUS_{name}_PORT": str(port) for name, port in ports.items()},
+    }
+    run = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "run"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert run.stdout is not None
+        assert "hookbus is ready" in run.stdout.readline() + run.stdout.readline()
+        services = poll(lambda: len(children(run.pid)) == 4 and children(run.pid))
+    finally:
+        run.kill()
+        run.wait(30)
+    poll(lambda: not any(alive(pid) for pid in services.values()), timeout=60)
+    assert not any(ready(port) for port in ports.values())
