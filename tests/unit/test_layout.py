@@ -9,8 +9,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = sorted(p.name for p in (REPO / "services").iterdir() if (p / "main.py").exists())
-# Not a service's code: the local Kafka broker that `hookbus run` and the test suite start.
-DEVELOPMENT_ONLY = {"local_kafka"}
+# Not a service's code: the local Kafka broker that `hookbus run` and the test suite start, and
+# tying the processes `hookbus run` starts to its own life.
+DEVELOPMENT_ONLY = {"local_kafka", "parent_death"}
 
 
 def imports(path: Path) -> set[str]:
