@@ -12,6 +12,7 @@ import uvloop
 from aiokafka.errors import KafkaError
 
 from shared import log as logs
+from shared import metrics
 from shared.kafka_io import ensure_topics
 from shared.settings import Settings
 from shared.topics import TopicSpec
@@ -21,9 +22,11 @@ T = TypeVar("T")
 
 
 def prepare(service: str) -> Settings:
-    """Read settings and set up JSON logging for ``service``; raise ``SettingsError``."""
+    """Read settings, set up JSON logging and ``/metrics`` for ``service``; raise
+    ``SettingsError``."""
     settings = Settings.from_env()
     logs.setup(service, settings.log_level)
+    metrics.serve_as(service)
     return settings
 
 

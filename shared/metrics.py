@@ -13,17 +13,20 @@ Services call the helpers below in one line where the thing happens; what needs 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.metrics_core import Metric
 
 from shared import clock
 
@@ -115,8 +118,45 @@ ENDPOINTS = Gauge(
     "hookbus_endpoints", "Endpoints in the configuration, by state (enabled, disabled)", ["state"]
 )
 
+# Which services' /metrics show each family (the README's table says the same). Every process
+# defines them all; a family of another service is left out rather than shown at zero.
+OWNERS: dict[Any, frozenset[str]] = {
+    EVENTS_ACCEPTED: frozenset({"ingress"}),
+    HTTP_IN_FLIGHT: frozenset({"ingress"}),
+    INBOUND_REQUESTS: frozenset({"ingress"}),
+    EVENTS_ROUTED: frozenset({"router"}),
+    DELIVERIES_CREATED: frozenset({"router"}),
+    DELIVERIES: frozenset({"dispatcher"}),
+    REQUEST_SECONDS: frozenset({"dispatcher"}),
+    LATENCY_SECONDS: frozenset({"dispatcher"}),
+    IN_FLIGHT: frozenset({"dispatcher"}),
+    BUFFERED: frozenset({"dispatcher"}),
+    ENDPOINTS_DISABLED: frozenset({"dispatcher"}),
+    RETRY_BACKLOG: frozenset({"dispatcher"}),
+    ENDPOINTS: frozenset({"dispatcher"}),
+    DEAD_LETTERS: frozenset({"audit"}),
+    CONSUMER_LAG: frozenset({"router", "dispatcher", "audit"}),
+}
+_hidden: set[str] = set()
+
 Refresh = Callable[[], Awaitable[None]]
 _refreshers: list[Refresh] = []
+
+
+def serve_as(service: str | None) -> None:
+    """Show only ``service``'s families (and the shared ones) on this process's /metrics;
+    ``None`` shows every family."""
+    _hidden.clear()
+    for metric, owners in OWNERS.items():
+        if service is not None and service not in owners:
+            _hidden.update(family.name for family in metric.describe())
+
+
+class _Shown(CollectorRegistry):
+    """The default registry without the families of other services."""
+
+    def collect(self) -> Iterator[Metric]:
+        return (family for family in REGISTRY.collect() if family.name not in _hidden)
 
 
 def status_class(status: int | None) -> str:
@@ -169,4 +209,4 @@ async def exposition() -> bytes:
     """
     for refresh in list(_refreshers):
         await refresh()
-    return bytes(generate_latest())
+    return bytes(generate_latest(_Shown()))

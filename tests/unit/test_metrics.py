@@ -103,3 +103,30 @@ def test_metrics_route_serves_the_text_format_and_readyz_says_why(client: TestCl
     assert "# TYPE hookbus_deliveries_total counter" in answer.text
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"] == {"config": False}
+
+
+SHOWN = {
+    "ingress": ["hookbus_events_accepted_total", "hookbus_http_requests_in_flight"],
+    "router": ["hookbus_router_events_total", "hookbus_consumer_lag"],
+    "dispatcher": ["hookbus_deliveries_in_flight", "hookbus_endpoints", "hookbus_consumer_lag"],
+    "audit": ["hookbus_dead_letters_total", "hookbus_consumer_lag"],
+}
+
+
+def families(text: str) -> set[str]:
+    return {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
+
+
+@pytest.mark.parametrize("service", sorted(SHOWN))
+def test_each_service_shows_its_own_families_and_the_shared_ones(service: str) -> None:
+    metrics.serve_as(service)
+    try:
+        shown = families(asyncio.run(metrics.exposition()).decode())
+    finally:
+        metrics.serve_as(None)
+    everything = families(asyncio.run(metrics.exposition()).decode())
+    others = {name for other, names in SHOWN.items() if other != service for name in names}
+    assert {"hookbus_config_view_offset", "process_cpu_seconds_total"} <= shown
+    assert set(SHOWN[service]) <= shown
+    assert not (others - set(SHOWN[service])) & shown
+    assert others <= everything
