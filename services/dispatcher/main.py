@@ -48,7 +48,9 @@ PARTITION_SHARE = 4
 def main() -> int:
     """Run the dispatcher until a stop signal; return the exit status."""
     settings = lifecycle.prepare("dispatcher")
-    return lifecycle.run(serve(settings))
+    code = lifecycle.run(serve(settings))
+    log.info("dispatcher stopped", extra={"exit_code": code})
+    return code
 
 
 async def _view_ready(view: ConfigView, stop: asyncio.Event) -> bool:
