@@ -47,9 +47,8 @@ def ready(port: int) -> bool:
         return False
 
 
-def test_run_serves_everything_and_restarts_a_killed_service(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
+def start_run(kafka_bootstrap: str, data: Path) -> tuple[subprocess.Popen[str], dict[str, int]]:
+    """``hookbus run`` on free ports (by setting name) with its own topic prefix."""
     ports = {name: free_port() for name in ("HTTP", "AUDIT", "ROUTER", "DISPATCHER")}
     env = {
         **os.environ,
@@ -57,7 +56,7 @@ def test_run_serves_everything_and_restarts_a_killed_service(
         "HOOKBUS_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "HOOKBUS_TOPIC_PREFIX": f"run{uuid.uuid4().hex[:8]}.",
         "HOOKBUS_PARTITIONS": "2",
-        "HOOKBUS_DATA_DIR": str(tmp_path),
+        "HOOKBUS_DATA_DIR": str(data),
         "HOOKBUS_ADMIN_TOKEN": "run-token",
         **{f"HOOKBUS_{name}_PORT": str(port) for name, port in ports.items()},
     }
@@ -69,6 +68,13 @@ def test_run_serves_everything_and_restarts_a_killed_service(
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    return run, ports
+
+
+def test_run_serves_everything_and_restarts_a_killed_service(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    run, ports = start_run(kafka_bootstrap, tmp_path)
     try:
         assert run.stdout is not None
         announced = run.stdout.readline() + run.stdout.readline()
@@ -103,25 +109,7 @@ def test_run_serves_everything_and_restarts_a_killed_service(
 def test_services_stop_when_run_is_killed_outright(kafka_bootstrap: str, tmp_path: Path) -> None:
     """SIGKILL leaves ``hookbus run`` no chance to stop its services: they stop by themselves,
     so a new ``hookbus run`` finds its ports free rather than old copies answering for it."""
-    ports = {name: free_port() for name in ("HTTP", "AUDIT", "ROUTER", "DISPATCHER")}
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "HOOKBUS_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "HOOKBUS_TOPIC_PREFIX": f"orphan{uuid.uuid4().hex[:8]}.",
-        "HOOKBUS_PARTITIONS": "1",
-        "HOOKBUS_DATA_DIR": str(tmp_path),
-        "HOOKBUS_ADMIN_TOKEN": "run-token",
-        **{f"HOOKBUS_{name}_PORT": str(port) for name, port in ports.items()},
-    }
-    run = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "run"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    run, ports = start_run(kafka_bootstrap, tmp_path)
     try:
         assert run.stdout is not None
         assert "hookbus is ready" in run.stdout.readline() + run.stdout.readline()
