@@ -57,10 +57,17 @@ def test_an_id_hookbus_made_is_a_duplicate_when_a_caller_reuses_it(
     new_endpoint(stack, app, receiver.url, ordered=True)
     made = post(stack, app, {"event_type": "order.paid", "payload": {"n": 1}}).json()["id"]
     keyed = post(stack, app, {"event_type": "order.paid", "payload": {"n": 2}}, key="k-1").json()
+    caller = post(stack, app, {"event_type": "order.paid", "payload": {"n": 0}, "id": "own-1"})
+    assert caller.status_code == 202
+    by_window = post(stack, app, {"event_type": "order.paid", "payload": {}, "id": "own-1"})
+    assert by_window.status_code == 409
     for reused in (made, keyed["id"]):
         again = post(stack, app, {"event_type": "order.paid", "payload": {"n": 9}, "id": reused})
         assert again.status_code == 409, again.text
         assert again.json()["error"]["details"] == {"id": reused}
+        # Worded as the window words a duplicate: one error for one condition.
+        window_error = {**by_window.json()["error"], "details": {"id": reused}}
+        assert again.json()["error"] == window_error
     messages = [{"event_type": "order.paid", "payload": {"n": 3}, "id": made}]
     messages += [{"event_type": "order.paid", "payload": {"n": 4}}]
     batch = stack.client.post(f"/v1/apps/{app}/messages/batch", json={"messages": messages})
@@ -70,7 +77,7 @@ def test_an_id_hookbus_made_is_a_duplicate_when_a_caller_reuses_it(
     receiver.wait_for(with_id(published["id"]))
     arrives(stack, app, receiver, "marker.sent")
     delivered = [body(r)["data"] for r in receiver.requests if body(r)["type"] == "order.paid"]
-    assert delivered == [{"n": 1}, {"n": 2}, {"n": 4}]
+    assert delivered == [{"n": 1}, {"n": 2}, {"n": 0}, {"n": 4}]
     # Another app's id of the same form is no concern of this one.
     other = new_app(stack)
     elsewhere = post(stack, other, {"event_type": "a.b", "payload": {}, "id": made})
