@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Response
 from uvicorn.config import STARTUP_FAILURE
 
 from shared import metrics
+from shared.bounded_http import BoundedHttpToolsProtocol
 from shared.json_response import OrjsonResponse
 
 Readiness = Callable[[], dict[str, bool]]
@@ -60,6 +61,7 @@ def start_http(
         log_config=None,
         access_log=False,
         lifespan="off",
+        http=BoundedHttpToolsProtocol,  # 431 for a request head over its bound
         timeout_graceful_shutdown=max(1, round(grace)),
     )
     server = _QuietServer(config)
