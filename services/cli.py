@@ -17,7 +17,7 @@ import httpx
 
 from services.supervisor import SERVICES, Supervisor, child_env
 from shared import log as logs
-from shared.settings import Settings
+from shared.settings import Settings, SettingsError
 
 log = logging.getLogger("hookbus")
 
@@ -127,13 +127,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``hookbus`` command."""
+    """Entry point of the ``hookbus`` command; exits 2, with one line, on a bad setting."""
     args = parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args.service)
-    if args.command == "kafka":
-        return kafka(args.port, args.data_dir)
-    return run()
+    try:
+        if args.command == "serve":
+            return serve(args.service)
+        if args.command == "kafka":
+            return kafka(args.port, args.data_dir)
+        return run()
+    except SettingsError as exc:
+        print(f"hookbus: {exc}", file=sys.stderr, flush=True)
+        return 2
 
 
 if __name__ == "__main__":

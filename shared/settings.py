@@ -124,8 +124,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``env`` (default ``os.environ``); raise :class:`SettingsError`."""
+        """Build settings from ``env`` (default ``os.environ``); raise :class:`SettingsError`
+        naming the first variable whose value is not allowed."""
+        from shared.settings_check import check_env  # it uses this module's parsers
+
         env = os.environ if env is None else env
+        check_env(env)
         base = cls()
 
         def get(name: str) -> str | None:
