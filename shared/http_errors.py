@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from shared.errors import ApiError, Unauthorized
 from shared.json_response import OrjsonResponse
@@ -24,6 +25,21 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     """A JSON error answer."""
     body = {"error": {"code": code, "message": message, "details": details}}
     return OrjsonResponse(body, status_code=status)
+
+
+def api_error_response(exc: ApiError) -> OrjsonResponse:
+    """The answer to an :class:`ApiError`: its status, JSON body and headers."""
+    return OrjsonResponse(exc.body(), status_code=exc.status, headers=dict(exc.headers))
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods some route of the application serves at the request's path, for ``Allow``."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "OPTIONS"})
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def check_bearer(request: Request, token: str) -> None:
@@ -69,16 +85,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> OrjsonResponse:
-        return OrjsonResponse(exc.body(), status_code=exc.status)
+        return api_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> OrjsonResponse:
         return _validation_error(exc)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> OrjsonResponse:
+    async def http_error(request: Request, exc: HTTPException) -> OrjsonResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        answer = error_response(exc.status_code, code, str(exc.detail))
+        answer.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route at the path; there may be more.
+            answer.headers["Allow"] = allowed_methods(request)
+        return answer
 
     @app.exception_handler(Exception)
     async def bug(_: Request, exc: Exception) -> OrjsonResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared import signing
+from shared import clock, signing
 from shared.filters import MAX_CONDITIONS, check_filter
 from shared.transforms import TransformError, compile_transform
 
@@ -50,6 +51,20 @@ RESERVED_HEADERS = frozenset(
         "connection",
     }
 )
+
+
+def _iso_timestamp(value: Any) -> datetime:
+    # pydantic alone takes numbers and numeric strings as Unix times; the API speaks ISO 8601.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 timestamp, e.g. 2026-11-22T10:00:00Z")
+    try:
+        return clock.parse(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 timestamp, e.g. 2026-11-22T10:00:00Z") from None
+
+
+# A point in time as the API writes it: ISO 8601 text only (no offset: UTC), in UTC.
+IsoTimestamp = Annotated[datetime, BeforeValidator(_iso_timestamp)]
 
 
 def is_id(text: str) -> bool:
