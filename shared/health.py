@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import PlainTextResponse
 from uvicorn.config import STARTUP_FAILURE
 
 from shared import metrics
@@ -39,7 +40,12 @@ def health_router(checks: Readiness) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics of this process (text format)")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics of this process (text format)",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def prometheus() -> Response:
         return Response(await metrics.exposition(), media_type=metrics.CONTENT_TYPE_LATEST)
 

@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from shared.errors import ApiError, Unauthorized
 from shared.json_response import OrjsonResponse
@@ -33,12 +33,18 @@ def api_error_response(exc: ApiError) -> OrjsonResponse:
 
 
 def allowed_methods(request: Request) -> str:
-    """The methods some route of the application serves at the request's path, for ``Allow``."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "OPTIONS"})
-        if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+    """The methods some route of the application serves at the request's path, for ``Allow``
+    (routers included in the application are looked into)."""
+    path = request.scope.get("path", "")
+    # (parameters in the path, methods): of several paths that match ("/messages/batch" and
+    # "/messages/{msg}"), the one with fewest parameters is the one meant.
+    found: list[tuple[int, set[str]]] = []
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            found.append((len(getattr(route, "param_convertors", {})), route.methods or set()))
+    fewest = min((params for params, _ in found), default=0)
+    methods = set().union(*(named for params, named in found if params == fewest))
     return ", ".join(sorted(methods))
 
 

@@ -13,11 +13,13 @@ from services.ingress import (
     errors,
     event_types,
     messages,
+    openapi_doc,
 )
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
 from services.ingress.recovery import router as recovery_router
+from services.ingress.single_query import SingleQuery
 from services.ingress.state import Ingress
 from services.ingress.trailing_slash import TrailingSlash
 from shared.health import health_router
@@ -55,7 +57,9 @@ def create_app(hub: Ingress) -> FastAPI:
         return BATCH_BODY_LIMIT if path.endswith("/batch") else body_limit
 
     # Added innermost first: a trailing slash is dropped, then the token and declared length
-    # are checked, then the body is read and checked as JSON.
+    # are checked, then the body is read and checked as JSON, then a repeated query parameter
+    # is refused.
+    app.add_middleware(SingleQuery)
     app.add_middleware(JsonBodies, limit_for=limit_for)
     app.add_middleware(FrontDoor, token=hub.settings.admin_token, limit_for=limit_for)
     app.add_middleware(TrailingSlash)
@@ -65,6 +69,7 @@ def create_app(hub: Ingress) -> FastAPI:
 
     app.include_router(health_router(readiness))
     docs_page.install(app)
+    openapi_doc.install(app)
     app.include_router(apps.router)
     app.include_router(endpoints.router)
     app.include_router(endpoint_secrets.router)

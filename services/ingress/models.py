@@ -12,9 +12,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from shared import clock, signing
 from shared.filters import MAX_CONDITIONS, check_filter
@@ -72,16 +75,28 @@ def is_id(text: str) -> bool:
     return len(text) <= MAX_ID_LENGTH and re.fullmatch(ID_PATTERN, text) is not None
 
 
+class _NullAs(BeforeValidator):
+    """A ``BeforeValidator`` whose JSON Schema also admits ``null``, as the field does."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [handler(schema), {"type": "null"}]}
+
+
 def null_as(default: Callable[[], Any]) -> Any:
     """Annotation reading ``null`` as the field's default: an optional field may be sent as
-    null (as generated API clients do) and means the same as leaving it out."""
-    return BeforeValidator(lambda value: default() if value is None else value)
+    null (as generated API clients do) and means the same as leaving it out (the OpenAPI
+    document says the field may be null)."""
+    return _NullAs(lambda value: default() if value is None else value)
 
 
 class Strict(BaseModel):
-    """Unknown fields are refused, so a typo never silently does nothing."""
+    """Unknown fields are refused, so a typo never silently does nothing; and values are
+    taken only as the JSON type the field declares (no ``0`` for false, no ``"5"`` for 5),
+    as the OpenAPI document says."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class AppIn(Strict):
