@@ -4,18 +4,24 @@ message stays erased when its late rows arrive."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.audit import changes, queries, task_pages
+from services.audit.batch import sort_batch
 from services.audit.changes import ATTEMPTS, MESSAGES
 from services.audit.dead_letter_ids import dead_letter_id, parse_dead_letter_id
 from services.audit.erasure import erase_older, expunge_message
 from services.audit.rows import Origin, attempt_rows, epoch_ms, event_rows
 from services.audit.store import Store
+from services.audit.task_queries import get_task
+from shared.contracts import Contract, examples
 from shared.errors import Unprocessable
+from shared.topics import Topic
 from tests.support.audit_rows import APP, EP, OTHER_APP, attempt, event
+from tests.support.records import UNIT_PREFIX, consumed, polled
 
 LOGS = (MESSAGES, ATTEMPTS)
 
@@ -108,3 +114,20 @@ def test_retention_by_app_erases_only_that_apps_old_rows(store: Store) -> None:
     assert queries.get_message(store.engine, APP, "old")["expunged"] is True  # type: ignore[index]
     assert "expunged" not in (queries.get_message(store.engine, APP, "new") or {})
     assert "expunged" not in (queries.get_message(store.engine, OTHER_APP, "theirs") or {})
+
+
+@pytest.mark.parametrize("path", examples(Contract.TASK), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_task_example_is_stored_by_the_log_consumer(store: Store, path: Path) -> None:
+    batch = sort_batch(UNIT_PREFIX, polled(consumed(Topic.TASKS, 7, path.read_bytes())))
+    assert batch.dead == [] and batch.rows
+    store.write_batch(batch.rows)
+    store.write_batch(batch.rows)  # read again: nothing changes
+
+
+def test_a_tasks_state_is_its_newest_progress_record(store: Store) -> None:
+    for name in ("replay_request", "progress_done", "progress_running"):
+        raw = (Path(examples(Contract.TASK)[0]).parent / f"{name}.json").read_bytes()
+        store.write_batch(sort_batch(UNIT_PREFIX, polled(consumed(Topic.TASKS, 1, raw))).rows)
+    task = get_task(store.engine, "task_01JD3R0A1B2C3D4E5F6G7H8J9K")
+    assert task is not None
+    assert (task["status"], task["done"], task["total"]) == ("done", 1200, 1200)
