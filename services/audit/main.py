@@ -112,7 +112,8 @@ async def serve(settings: Settings) -> int:
         erasing = asyncio.create_task(app_retention.run(stop), name="audit-app-retention")
         log.info("audit running", extra={"port": settings.audit_port})
         code = await _consume(ingestor, stop)
-        await asyncio.gather(probing, pruning, working, erasing)
+        await asyncio.gather(probing, pruning, erasing)
+        code = code or await working
     log.info("audit stopped", extra={"exit_code": code})
     return code
 
@@ -132,14 +133,16 @@ async def _consume(ingestor: Ingestor, stop: asyncio.Event) -> int:
     return 0
 
 
-async def _work(worker: TaskWorker, stop: asyncio.Event) -> None:
-    """Run the task worker; when it fails (a bug, or the broker lost for good), stop audit so
-    that it is restarted and the tasks resume there."""
+async def _work(worker: TaskWorker, stop: asyncio.Event) -> int:
+    """Run the task worker; return the exit code. When it fails (a bug, or the broker lost for
+    good), stop audit (exit 1) so that it is restarted and the tasks resume there."""
     try:
         await worker.run(stop)
     except Exception:
         log.exception("task worker failed")
         stop.set()
+        return 1
+    return 0
 
 
 def main() -> int:
