@@ -12,6 +12,7 @@ from services.audit.erasure import expunge_row
 from services.audit.rows import Origin, Row, epoch_ms, to_json
 from services.audit.schema import expunged_messages
 from services.audit.task_schema import task_progress, tasks
+from shared import clock
 
 
 def task_rows(record: Mapping[str, Any], _origin: Origin | None = None) -> list[tuple[Table, Row]]:
@@ -65,4 +66,27 @@ def task_object(task: Mapping[Any, Any], progress: Mapping[Any, Any] | None) -> 
         "params": orjson.loads(task["params"]),
         "created_at": task["created_at"],
         "finished_at": state.get("finished_at"),
+    }
+
+
+def progress_record(
+    task_id: str, state: Mapping[str, Any], status: str, finished_at: str | None, started: bool
+) -> dict[str, Any]:
+    """The progress record (contracts/task.v1) of ``task_id`` in ``state`` (its ``seq``,
+    ``total``, ``done``, ``sent``, ``cursor``, ``resumes``, ``error``)."""
+    return {
+        "v": 1,
+        "type": "progress",
+        "id": task_id,
+        "seq": state["seq"],
+        "status": status,
+        "total": state.get("total"),
+        "done": state.get("done", 0),
+        "sent": state.get("sent", 0),
+        "cursor": state.get("cursor") if status == "running" else None,
+        "started": started,
+        "resumes": state.get("resumes", 0),
+        "error": state.get("error"),
+        "at": clock.iso(),
+        "finished_at": finished_at,
     }

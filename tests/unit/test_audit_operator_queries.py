@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import TopicPartition
 
 from services.audit import changes, queries, task_pages
 from services.audit.batch import sort_batch
@@ -16,6 +17,7 @@ from services.audit.dead_letter_ids import dead_letter_id, parse_dead_letter_id
 from services.audit.erasure import erase_older, expunge_message
 from services.audit.rows import Origin, attempt_rows, epoch_ms, event_rows
 from services.audit.store import Store
+from services.audit.task_offsets import TaskOffsets
 from services.audit.task_queries import get_task
 from shared.contracts import Contract, examples
 from shared.errors import Unprocessable
@@ -131,3 +133,20 @@ def test_a_tasks_state_is_its_newest_progress_record(store: Store) -> None:
     task = get_task(store.engine, "task_01JD3R0A1B2C3D4E5F6G7H8J9K")
     assert task is not None
     assert (task["status"], task["done"], task["total"]) == ("done", 1200, 1200)
+
+
+def test_task_offsets_commit_only_below_the_oldest_task_in_hand() -> None:
+    tp, other = TopicPartition("t", 0), TopicPartition("t", 1)
+    offsets = TaskOffsets()
+    for offset in range(5):
+        offsets.read(tp, offset)
+    offsets.hold(tp, 1)
+    offsets.hold(tp, 3)
+    offsets.read(other, 9)
+    assert offsets.to_commit({tp, other}) == {tp: 1, other: 10}
+    offsets.committed({tp: 1, other: 10})
+    offsets.release(tp, 1)
+    assert offsets.to_commit({tp, other}) == {tp: 3}
+    offsets.release(tp, 3)
+    assert offsets.to_commit({other}) == {}  # tp was revoked: its next owner commits it
+    assert offsets.to_commit({tp}) == {tp: 5}
