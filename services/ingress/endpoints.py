@@ -24,6 +24,7 @@ from shared.destinations import check_destination
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
+from shared.secret_headers import kept, masked
 
 router = APIRouter(
     prefix="/v1/apps/{app}/endpoints", tags=["endpoints"], dependencies=[Depends(authorized)]
@@ -48,8 +49,10 @@ PUBLIC_KEYS = ("id", "app_id", "url", *DEFAULTS, "created_at", "updated_at")
 
 
 def public(endpoint: dict[str, Any]) -> dict[str, Any]:
-    """The endpoint as the API shows it: never its secrets."""
-    return {key: endpoint.get(key, DEFAULTS.get(key)) for key in PUBLIC_KEYS}
+    """The endpoint as the API shows it: never its secrets, credentials in ``headers`` masked."""
+    shown = {key: endpoint.get(key, DEFAULTS.get(key)) for key in PUBLIC_KEYS}
+    shown["headers"] = masked(shown["headers"])
+    return shown
 
 
 async def find_endpoint(hub: Ingress, app: str, ref: str) -> dict[str, Any]:
@@ -155,6 +158,8 @@ async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> Or
             changes[field] = DEFAULTS[field]
         else:  # the url has none: null leaves it as it is
             del changes[field]
+    if changes.get("headers"):  # a masked credential sent back keeps its value
+        changes["headers"] = kept(changes["headers"], current.get("headers"))
     if "url" in changes:
         await check_destination(changes["url"], hub.settings.allow_private_destinations)
     _check_uid_free(hub, current["app_id"], changes.get("uid"), current["id"])

@@ -19,10 +19,12 @@ from shared import signing
 from shared.filters import MAX_CONDITIONS, check_filter
 from shared.transforms import TransformError, compile_transform
 
-EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9_.-]+$"
+# ":" is a separator as much as ".": WPVIP names its types `environment:code:deployed`.
+EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9_.:-]+$"
 EventTypeName = Annotated[str, StringConstraints(pattern=EVENT_TYPE_PATTERN, max_length=256)]
+# A subscription: `*`, a name, or a prefix pattern ending in `.*` or `:*`.
 EventTypePattern = Annotated[
-    str, StringConstraints(pattern=r"^(\*|[a-zA-Z0-9_.-]+(\.\*)?)$", max_length=256)
+    str, StringConstraints(pattern=r"^(\*|[a-zA-Z0-9_.:-]+([.:]\*)?)$", max_length=256)
 ]
 # Ids and uids: letters, digits, "_", "." and "-", but not dots alone: "." and ".." are path
 # segments that HTTP clients resolve away, so such an id could never be read back.
@@ -126,7 +128,9 @@ class EndpointFields(Strict):
     description: str | None = Field(default=None, max_length=1024)
     uid: Uid | None = None
     metadata: dict[str, Any] | None = None
-    event_types: list[EventTypePattern] | None = Field(default=None, examples=[["invoice.*"]])
+    event_types: list[EventTypePattern] | None = Field(
+        default=None, examples=[["invoice.*", "environment:code:*"]]
+    )
     channels: list[Channel] | None = None
     filter: dict[str, Any] | None = Field(
         default=None,

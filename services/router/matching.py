@@ -26,10 +26,11 @@ class ConfigReader(Protocol):
 
 
 def type_matches(pattern: str, event_type: str) -> bool:
-    """True when ``pattern`` (a name, ``prefix.*`` or ``*``) covers ``event_type``."""
+    """True when ``pattern`` (a name, ``prefix.*``, ``prefix:*`` or ``*``) covers
+    ``event_type``: ``environment:code:*`` covers ``environment:code:deployed``."""
     if pattern == WILDCARD:
         return True
-    if pattern.endswith(".*"):
+    if pattern.endswith((".*", ":*")):
         return event_type.startswith(pattern[:-1])
     return pattern == event_type
 
