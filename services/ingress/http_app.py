@@ -12,6 +12,7 @@ from services.ingress import (
     endpoints,
     errors,
     event_types,
+    filter_check,
     messages,
 )
 from services.ingress.front_door import FrontDoor
@@ -73,4 +74,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(delivery_log.router)
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
+    app.include_router(filter_check.router)
     return app

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from shared import signing
-from shared.filters import MAX_CONDITIONS, check_filter
+from shared.filters import MAX_CONDITIONS, check_filter, count_conditions
 from shared.transforms import TransformError, compile_transform
 
 # ":" is a separator as much as ".": WPVIP names its types `environment:code:deployed`.
@@ -103,12 +103,13 @@ def _check_secret(secret: str | None) -> str | None:
     return secret
 
 
-def _check_filter(conditions: dict[str, Any] | None) -> dict[str, Any] | None:
-    if conditions and len(conditions) > MAX_CONDITIONS:
-        raise ValueError(f"at most {MAX_CONDITIONS} conditions")
+def check_filter_field(conditions: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Field validator of a filter: raise ``ValueError`` naming where each problem is."""
     problems = check_filter(conditions)
     if problems:
-        raise ValueError("; ".join(f"invalid JSONPath {p.path!r}: {p.reason}" for p in problems))
+        raise ValueError("; ".join(f"{p.path}: {p.reason}" for p in problems))
+    if count_conditions(conditions) > MAX_CONDITIONS:
+        raise ValueError(f"at most {MAX_CONDITIONS} conditions")
     return conditions
 
 
@@ -134,8 +135,13 @@ class EndpointFields(Strict):
     channels: list[Channel] | None = None
     filter: dict[str, Any] | None = Field(
         default=None,
-        description="JSONPath (RFC 9535) → expected value; all must hold on the envelope",
-        examples=[{"$.data.environment.type": "production"}],
+        description="JSONPath (RFC 9535) → expected value or operator object ($eq, $neq, $gt, "
+        "$gte, $lt, $lte, $in, $nin, $exists, $regex); $and / $or combine filters; all must "
+        "hold on the envelope",
+        examples=[
+            {"$.data.environment.type": "production"},
+            {"$.data.amount": {"$gte": 100}, "$or": [{"$.data.plan": {"$in": ["pro", "team"]}}]},
+        ],
     )
     enabled: bool | None = None
     headers: dict[str, str] | None = Field(default=None, examples=[{"x-wpvip-webhook": "v1"}])
@@ -151,7 +157,7 @@ class EndpointFields(Strict):
     ordered: bool | None = None
 
     _headers = field_validator("headers")(_check_headers)
-    _filter = field_validator("filter")(_check_filter)
+    _filter = field_validator("filter")(check_filter_field)
     _transform = field_validator("transform")(_check_transform)
 
 

@@ -9,12 +9,13 @@ import asyncio
 import uuid
 from typing import Any
 
+import httpx
 import orjson
 
 from shared import clock
 from tests.e2e.test_kafka_interface import produce
 from tests.support.inbound import route, send, source
-from tests.support.outbound import arrives, body, new_app, new_endpoint, with_id
+from tests.support.outbound import arrives, body, new_app, new_endpoint, publish, with_id
 from tests.support.receiver import Receiver
 from tests.support.stack import Stack, poll
 
@@ -117,3 +118,79 @@ def test_credentials_in_headers_are_masked_in_answers_and_sent_in_full(
     listed = [r for r in api.get("/v1/routes").json()["data"] if r["id"] == forward["id"]]
     assert listed[0]["destination"]["headers"] == {"x-ci-token": "****"}
     api.delete(f"/v1/routes/{forward['id']}")
+
+
+def test_filter_operators_on_endpoints_routes_and_sources(stack: Stack, receiver: Receiver) -> None:
+    api = stack.client
+    app = new_app(stack, "filters")
+    big = {"$.data.amount": {"$gte": 100}, "$or": [{"$.data.plan": {"$in": ["pro", "team"]}}]}
+    # Ordered: once a later message arrived, an earlier one that was routed would have too.
+    new_endpoint(stack, app, receiver.url + "/big", filter=big, ordered=True)
+    refused = api.post(
+        f"/v1/apps/{app}/endpoints",
+        json={"url": receiver.url, "filter": {"$.data.amount": {"$bigger": 1}}},
+    )
+    assert refused.status_code == 422, refused.text
+    assert "$.data.amount.$bigger" in refused.json()["error"]["message"]
+    with Receiver() as everything:
+        new_endpoint(stack, app, everything.url)  # the marker: every message reaches it
+        small = publish(stack, app, "invoice.paid", {"amount": 50, "plan": "pro"})
+        free = publish(stack, app, "invoice.paid", {"amount": 500, "plan": "free"})
+        wanted = publish(stack, app, "invoice.paid", {"amount": 150, "plan": "team"})
+        for sent in (small, free, wanted):
+            everything.wait_for(with_id(sent["id"]))
+    got = receiver.wait_for(with_id(wanted["id"]))
+    assert got[0].path == "/big"
+    assert receiver.matching(with_id(small["id"])) == []
+    assert receiver.matching(with_id(free["id"])) == []
+    # A route's matches and a source's match.body use the same operators.
+    src = source(
+        stack,
+        name="shared-url",
+        provider="generic",
+        verification={"type": "none"},
+        match={"body": {"$.event": {"$regex": "^deploy\\."}}},
+    )
+    route(
+        stack,
+        name="prod-deploys",
+        source_id=src["id"],
+        matches={"$.env": {"$nin": ["dev", "staging"]}},
+        destination={"type": "http", "url": receiver.url + "/route"},
+    )
+    assert send(stack, "/hooks/x", json={"event": "build.done", "env": "prod"}).status_code == 404
+    assert send(stack, "/hooks/x", json={"event": "deploy.done", "env": "dev"}).status_code == 202
+    assert send(stack, "/hooks/x", json={"event": "deploy.done", "env": "prod"}).status_code == 202
+    [forwarded] = receiver.wait_for(lambda r: r.path == "/route")
+    assert body(forwarded) == {"event": "deploy.done", "env": "prod"}
+    bad_route = api.post(
+        "/v1/routes",
+        json={
+            "name": "bad",
+            "matches": {"$and": [{"$.a": {"$like": "x"}}]},
+            "destination": {"type": "http", "url": receiver.url},
+        },
+    )
+    assert bad_route.status_code == 422 and "$and[0].$.a.$like" in bad_route.text
+    assert send(stack, "/hooks/x", json={"event": "deploy.more", "env": "prod"}).status_code == 202
+    assert len(receiver.wait_for(lambda r: r.path == "/route", 2)) == 2  # dev never came
+
+
+def test_filters_test_call(stack: Stack) -> None:
+    api = stack.client
+    condition = {"$.data.email": {"$regex": "@acme\\.io$"}, "$.data.n": {"$lt": 10}}
+    payload = {"type": "user.created", "data": {"email": "ann@acme.io", "n": 3}}
+    answer = api.post("/v1/filters/test", json={"filter": condition, "payload": payload})
+    assert answer.status_code == 200 and answer.json() == {"matches": True}, answer.text
+    payload["data"]["n"] = 30
+    answer = api.post("/v1/filters/test", json={"filter": condition, "payload": payload})
+    assert answer.json() == {"matches": False}
+    unknown = api.post("/v1/filters/test", json={"filter": {"$.a": {"$near": 1}}, "payload": {}})
+    assert unknown.status_code == 422 and "$.a.$near" in unknown.json()["error"]["message"]
+    # A pattern that backtracks for ever in a backtracking engine answers at once here.
+    stall = {"filter": {"$.s": {"$regex": "^(a+)+$"}}, "payload": {"s": "a" * 100_000 + "!"}}
+    assert api.post("/v1/filters/test", json=stall).json() == {"matches": False}
+    anonymous = httpx.post(stack.base_url + "/v1/filters/test", json=stall)
+    assert anonymous.status_code == 401
+    operation = httpx.get(stack.base_url + "/openapi.json").json()["paths"]["/v1/filters/test"]
+    assert operation["post"]["responses"]["200"]["content"]["application/json"]["example"]

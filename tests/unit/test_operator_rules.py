@@ -1,4 +1,5 @@
-"""Pure rules behind the operator features: colon names and patterns, masked credentials."""
+"""Pure rules behind the operator features: colon names and patterns, masked credentials,
+filter operators."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pydantic import ValidationError
 
 from services.ingress.models import EndpointIn, MessageIn
 from services.router.matching import type_matches
+from shared.filters import check_filter, holds
+from shared.inbound import all_hold as inbound_all_hold
 from shared.secret_headers import MASK, is_credential, kept, masked
 
 
@@ -60,3 +63,57 @@ def test_masked_keeps_other_headers_and_kept_restores_masked_values() -> None:
         "x-team": "ops",
     }
     assert kept({"x-api-key": MASK}, headers) == {"x-api-key": MASK}  # nothing to keep
+
+
+DOC = {
+    "type": "invoice.paid",
+    "data": {"amount": 150, "plan": "pro", "email": "ann@acme.io", "tags": ["a", "b"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [
+        ({"$.data.amount": {"$gt": 100}}, True),
+        ({"$.data.amount": {"$gt": 150}}, False),
+        ({"$.data.amount": {"$gte": 150, "$lt": 200}}, True),
+        ({"$.data.amount": {"$lte": 149.5}}, False),
+        ({"$.data.amount": {"$gt": "100"}}, False),  # a number never compares with a string
+        ({"$.data.plan": {"$eq": "pro"}}, True),
+        ({"$.data.plan": {"$neq": "pro"}}, False),
+        ({"$.data.missing": {"$neq": "pro"}}, True),
+        ({"$.data.plan": {"$in": ["pro", "team"]}}, True),
+        ({"$.data.plan": {"$nin": ["pro", "team"]}}, False),
+        ({"$.data.tags[*]": {"$in": ["b"]}}, True),
+        ({"$.data.email": {"$exists": True}}, True),
+        ({"$.data.phone": {"$exists": False}}, True),
+        ({"$.data.email": {"$regex": "@acme\\.io$"}}, True),
+        ({"$.data.email": {"$regex": "^bob"}}, False),
+        ({"$.data.amount": {"$regex": "1"}}, False),  # only strings match a regex
+        ({"$or": [{"$.data.plan": "team"}, {"$.data.amount": {"$gt": 100}}]}, True),
+        ({"$or": [{"$.data.plan": "team"}, {"$.data.amount": {"$gt": 200}}]}, False),
+        ({"$and": [{"$.type": "invoice.paid"}, {"$.data.plan": "pro"}]}, True),
+        ({"$.type": "invoice.paid", "$and": [{"$.data.plan": "team"}]}, False),
+    ],
+)
+def test_operators(conditions: dict[str, object], expected: bool) -> None:
+    assert check_filter(conditions) == []
+    assert holds(conditions, DOC) is expected
+    assert inbound_all_hold(conditions, DOC) is expected  # routes and sources: same code
+
+
+def test_problems_name_where_they_are() -> None:
+    [problem] = check_filter({"$or": [{"$.a": 1}, {"$.data.n": {"$bigger": 1}}]})
+    assert problem.path == "$or[1].$.data.n.$bigger" and "unknown operator" in problem.reason
+    [problem] = check_filter({"$.a": {"$regex": "(a"}})
+    assert problem.path == "$.a.$regex" and "invalid $regex" in problem.reason
+    assert check_filter({"$or": []})[0].path == "$or"
+    assert check_filter({"$.a": {"$in": 3}})[0].path == "$.a.$in"
+    assert check_filter({"$.a": {"$exists": "yes"}})[0].path == "$.a.$exists"
+    with pytest.raises(ValidationError, match=r"\$\.data\.n\.\$foo: unknown operator"):
+        EndpointIn(url="https://x.example", filter={"$.data.n": {"$foo": 1}})
+
+
+def test_a_regex_cannot_stall() -> None:
+    # Catastrophic backtracking for a backtracking engine; RE2 answers in linear time.
+    assert not holds({"$.s": {"$regex": "^(a+)+$"}}, {"s": "a" * 50_000 + "!"})
