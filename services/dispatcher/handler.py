@@ -39,6 +39,7 @@ from shared.config_state import ConfigState
 from shared.config_view import ConfigView
 from shared.contracts import Contract, encode
 from shared.kafka_io import dead_letter
+from shared.payload_versions import headers_for
 from shared.settings import Settings
 from shared.topics import Topic, physical
 
@@ -170,4 +171,7 @@ class DeliveryHandler:
         if endpoint is None:
             log.info("endpoint deleted, delivery skipped", extra=ids)
             return None
+        if "headers" not in delivery:  # repeated from the log: version header as configured now
+            catalogued = self._view.get("event_type", delivery["event_type"])
+            delivery = {**delivery, "headers": headers_for(catalogued, endpoint)}
         return EndpointTarget(delivery, endpoint, self._settings.secret_keys)

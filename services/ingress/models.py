@@ -34,6 +34,8 @@ Uid = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_len
 # A channel is free text, less control characters (a database may refuse to store them).
 CHANNEL_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 Channel = Annotated[str, StringConstraints(pattern=CHANNEL_PATTERN, max_length=128)]
+# A payload version's name (an event type's `versions`, an endpoint's `version`).
+VersionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 ContentType = Literal["application/json", "application/x-www-form-urlencoded"]
 # RFC 9110: a field name is a token; a value holds no control character but tab.
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -155,6 +157,12 @@ class EndpointFields(Strict):
     content_type: ContentType | None = None
     rate_limit: int | None = Field(default=None, ge=1)
     ordered: bool | None = None
+    version: VersionName | None = Field(
+        default=None,
+        description="payload version (of the event types' `versions`) this endpoint gets; "
+        "absent = always the current one",
+        examples=["v0"],
+    )
 
     _headers = field_validator("headers")(_check_headers)
     _filter = field_validator("filter")(check_filter_field)
@@ -192,6 +200,45 @@ class BatchIn(Strict):
     messages: list[MessageIn] = Field(min_length=1, max_length=1000)
 
 
+MAX_VERSIONS = 32
+
+
+class VersionIn(Strict):
+    """One payload version of an event type."""
+
+    name: VersionName = Field(examples=["v0"])
+    transform: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="JMESPath over the envelope shaping this version's body (none: the envelope)",
+        examples=["merge(data, {event: type})"],
+    )
+
+    _transform = field_validator("transform")(_check_transform)
+
+
+def _check_versions(versions: list[VersionIn] | None) -> list[VersionIn] | None:
+    if versions is not None:
+        names = [version.name for version in versions]
+        if len(set(names)) != len(names):
+            raise ValueError("version names must be unique")
+    return versions
+
+
+def _check_version_header(name: str | None) -> str | None:
+    if name is not None:
+        if _HEADER_NAME.fullmatch(name) is None:
+            raise ValueError(f"{name!r} is not a valid header name")
+        if name.lower() in RESERVED_HEADERS:
+            raise ValueError(f"{name} is a header hookbus sets itself")
+    return name
+
+
+Versions = Annotated[list[VersionIn], Field(min_length=1, max_length=MAX_VERSIONS)]
+VERSIONS_DOC = "payload versions, oldest first; the last is current"
+VERSIONS_EXAMPLE = [{"name": "v0", "transform": "merge(data, {event: type})"}, {"name": "v1"}]
+
+
 class EventTypeIn(Strict):
     name: EventTypeName = Field(examples=["invoice.paid"])
     description: Annotated[str, null_as(str)] = Field(
@@ -204,8 +251,25 @@ class EventTypeIn(Strict):
         description="JSON Schema every payload of this type must follow (null: any object)",
         examples=[{"type": "object", "required": ["invoice_id"]}],
     )
+    versions: Versions | None = Field(
+        default=None, description=VERSIONS_DOC, examples=[VERSIONS_EXAMPLE]
+    )
+    version_header: str | None = Field(
+        default=None,
+        max_length=256,
+        description="request header carrying the version's name on every delivery",
+        examples=["x-wpvip-webhook"],
+    )
+
+    _versions = field_validator("versions")(_check_versions)
+    _version_header = field_validator("version_header")(_check_version_header)
 
 
 class EventTypePatch(Strict):
     description: str | None = Field(default=None, max_length=1024)
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    versions: Versions | None = Field(default=None, description=VERSIONS_DOC + "; null: none")
+    version_header: str | None = Field(default=None, max_length=256)
+
+    _versions = field_validator("versions")(_check_versions)
+    _version_header = field_validator("version_header")(_check_version_header)

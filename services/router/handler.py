@@ -122,7 +122,10 @@ class Router:
 
     async def _route(self, event: dict[str, Any], record: Incoming) -> list[Outgoing]:
         await self.wait_for_config(event.get("config_offset", 0), event["id"])
-        routed, failures = deliveries(event, targets(self.config, event), self.deliveries_topic)
+        catalogued = self.config.get("event_type", event["event_type"])
+        routed, failures = deliveries(
+            event, targets(self.config, event), self.deliveries_topic, catalogued
+        )
         for failure in failures:
             log.warning(
                 "endpoint skipped, event dead-lettered for it",

@@ -194,3 +194,62 @@ def test_filters_test_call(stack: Stack) -> None:
     assert anonymous.status_code == 401
     operation = httpx.get(stack.base_url + "/openapi.json").json()["paths"]["/v1/filters/test"]
     assert operation["post"]["responses"]["200"]["content"]["application/json"]["example"]
+
+
+def test_payload_versions_wpvip_style(stack: Stack, receiver: Receiver) -> None:
+    api = stack.client
+    name = "environment:code:promoted"
+    flat = "{type: type, environment_type: data.environment.type, commit: data.commit.sha}"
+    versions = [{"name": "v0", "transform": flat}, {"name": "v1"}]
+    bad = api.post(
+        "/v1/event-types", json={"name": name, "versions": [{"name": "v0", "transform": "a[["}]}
+    )
+    assert bad.status_code == 422 and "versions.0.transform" in bad.text, bad.text
+    made = api.post(
+        "/v1/event-types",
+        json={"name": name, "versions": versions, "version_header": "x-wpvip-webhook"},
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["versions"] == versions
+    assert made.json()["version_header"] == "x-wpvip-webhook"
+    app = new_app(stack, "versions")
+    unknown = api.post(
+        f"/v1/apps/{app}/endpoints", json={"url": receiver.url, "version": "v9", "ping": False}
+    )
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["error"]["details"][0]["path"] == "version"
+    legacy = new_endpoint(stack, app, receiver.url + "/legacy", version="v0", ordered=True)
+    current = new_endpoint(stack, app, receiver.url + "/current", ordered=True)
+    own = new_endpoint(
+        stack, app, receiver.url + "/own", version="v0", transform="data.commit", ordered=True
+    )
+    assert legacy["legacy"] is True and legacy["version"] == "v0"
+    assert current["legacy"] is False and current["version"] is None
+    listed = {e["id"]: e["legacy"] for e in api.get(f"/v1/apps/{app}/endpoints").json()["data"]}
+    assert listed == {legacy["id"]: True, current["id"]: False, own["id"]: True}
+    payload = {"environment": {"type": "production", "id": 42}, "commit": {"sha": "9f1c2e7"}}
+    sent = publish(stack, app, name, payload)
+    got = {r.path: r for r in receiver.wait_for(with_id(sent["id"]), 3)}
+    assert body(got["/legacy"]) == {
+        "type": name,
+        "environment_type": "production",
+        "commit": "9f1c2e7",
+    }
+    assert got["/legacy"].headers["x-wpvip-webhook"] == "v0"
+    assert body(got["/current"]) == {"type": name, "timestamp": sent["timestamp"], "data": payload}
+    assert got["/current"].headers["x-wpvip-webhook"] == "v1"
+    assert body(got["/own"]) == {"sha": "9f1c2e7"}  # the endpoint's own transform wins
+    assert got["/own"].headers["x-wpvip-webhook"] == "v0"
+    # A version an endpoint is on cannot be dropped; moving the endpoint first frees it.
+    dropped = api.patch(f"/v1/event-types/{name}", json={"versions": [{"name": "v1"}]})
+    assert dropped.status_code == 409, dropped.text
+    moved = api.patch(f"/v1/apps/{app}/endpoints/{legacy['id']}", json={"version": "v1"})
+    assert moved.status_code == 200 and moved.json()["legacy"] is False, moved.text
+    again = publish(stack, app, name, payload)
+    [later] = [r for r in receiver.wait_for(with_id(again["id"]), 3) if r.path == "/legacy"]
+    assert later.headers["x-wpvip-webhook"] == "v1" and body(later)["data"] == payload
+    # A resend repeats the logged body; the version header comes with it.
+    resent = api.post(f"/v1/apps/{app}/messages/{sent['id']}/endpoints/{own['id']}/resend")
+    assert resent.status_code == 202, resent.text
+    copies = receiver.wait_for(lambda r: r.path == "/own" and with_id(sent["id"])(r), 2)
+    assert [r.headers["x-wpvip-webhook"] for r in copies] == ["v0", "v0"]

@@ -10,6 +10,7 @@ from services.ingress.models import EndpointIn, MessageIn
 from services.router.matching import type_matches
 from shared.filters import check_filter, holds
 from shared.inbound import all_hold as inbound_all_hold
+from shared.payload_versions import chosen, headers_for, is_legacy, transform_for
 from shared.secret_headers import MASK, is_credential, kept, masked
 
 
@@ -117,3 +118,29 @@ def test_problems_name_where_they_are() -> None:
 def test_a_regex_cannot_stall() -> None:
     # Catastrophic backtracking for a backtracking engine; RE2 answers in linear time.
     assert not holds({"$.s": {"$regex": "^(a+)+$"}}, {"s": "a" * 50_000 + "!"})
+
+
+VERSIONED = {
+    "name": "environment:code:deployed",
+    "versions": [{"name": "v0", "transform": "data"}, {"name": "v1"}],
+    "version_header": "X-WPVIP-Webhook",
+}
+
+
+def test_payload_versions_choose_body_and_header() -> None:
+    assert chosen(VERSIONED, {})["name"] == "v1"
+    assert chosen(VERSIONED, {"version": "v0"})["name"] == "v0"
+    assert chosen(VERSIONED, {"version": "v7"})["name"] == "v1"  # a type without it: current
+    assert chosen({"name": "x"}, {"version": "v0"}) is None
+    assert transform_for(VERSIONED, {"version": "v0"}) == "data"
+    assert transform_for(VERSIONED, {"version": "v0", "transform": "type"}) == "type"
+    assert transform_for(VERSIONED, {}) is None
+    assert headers_for(VERSIONED, {"version": "v0"}) == {"x-wpvip-webhook": "v0"}
+    assert headers_for({**VERSIONED, "version_header": None}, {}) == {}
+
+
+def test_legacy_is_a_version_that_is_not_current_for_a_type_received() -> None:
+    assert is_legacy({"version": "v0"}, [VERSIONED])
+    assert not is_legacy({"version": "v1"}, [VERSIONED])
+    assert not is_legacy({}, [VERSIONED])
+    assert not is_legacy({"version": "v0", "event_types": ["invoice.*"]}, [VERSIONED])
