@@ -22,6 +22,7 @@ from services.ingress.state import Cursor, Hub, Ingress, Limit
 from shared import clock, signing
 from shared.config_state import ConfigState
 from shared.destinations import check_destination
+from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
@@ -47,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "rate_limit": None,
     "ordered": False,
     "version": None,
+    "max_in_flight": DEFAULT_MAX_IN_FLIGHT,
 }
 PUBLIC_KEYS = ("id", "app_id", "url", *DEFAULTS, "legacy", "created_at", "updated_at")
 

@@ -41,6 +41,7 @@ ENDPOINT = {
     "rate_limit": None,
     "ordered": False,
     "version": None,
+    "max_in_flight": 64,
     "legacy": False,
     "created_at": CREATED,
     "updated_at": CREATED,

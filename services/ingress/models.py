@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from shared import signing
+from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT
 from shared.filters import MAX_CONDITIONS, check_filter, count_conditions
 from shared.transforms import TransformError, compile_transform
 
@@ -162,6 +163,14 @@ class EndpointFields(Strict):
         description="payload version (of the event types' `versions`) this endpoint gets; "
         "absent = always the current one",
         examples=["v0"],
+    )
+    max_in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_IN_FLIGHT,
+        description=f"most deliveries in flight to it at once (default {DEFAULT_MAX_IN_FLIGHT}; "
+        "an ordered endpoint always 1)",
+        examples=[16],
     )
 
     _headers = field_validator("headers")(_check_headers)

@@ -6,6 +6,7 @@ per-endpoint ``max_in_flight`` and the catalogue's schema for events produced st
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from typing import Any
 
@@ -16,7 +17,7 @@ from shared import clock
 from tests.e2e.test_kafka_interface import produce
 from tests.support.inbound import route, send, source
 from tests.support.outbound import arrives, body, new_app, new_endpoint, publish, with_id
-from tests.support.receiver import Receiver
+from tests.support.receiver import Received, Receiver
 from tests.support.stack import Stack, poll
 
 Object = dict[str, Any]
@@ -253,3 +254,53 @@ def test_payload_versions_wpvip_style(stack: Stack, receiver: Receiver) -> None:
     assert resent.status_code == 202, resent.text
     copies = receiver.wait_for(lambda r: r.path == "/own" and with_id(sent["id"])(r), 2)
     assert [r.headers["x-wpvip-webhook"] for r in copies] == ["v0", "v0"]
+
+
+class InFlight:
+    """Answers after holding each request until ``hold_until`` requests are in flight at once
+    (or ``patience`` seconds passed); records the most that were ever in flight together."""
+
+    def __init__(self, hold_until: int, patience: float) -> None:
+        self.hold_until, self.patience = hold_until, patience
+        self.now = self.most = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, _request: Received) -> tuple[int, bytes]:
+        with self.changed:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.most >= self.hold_until, self.patience)
+            self.now -= 1
+        return 200, b"ok"
+
+
+def test_max_in_flight_bounds_an_endpoint_and_the_default_is_generous(stack: Stack) -> None:
+    api = stack.client
+    app = new_app(stack, "in-flight")
+    for wrong in (0, 1001):
+        refused = api.post(
+            f"/v1/apps/{app}/endpoints",
+            json={"url": "http://127.0.0.1:9/", "max_in_flight": wrong, "ping": False},
+        )
+        assert refused.status_code == 422, refused.text
+    # Two in flight at most: each request waits (in vain) for a third to join it.
+    narrow = InFlight(hold_until=3, patience=0.5)
+    with Receiver(narrow) as receiver:
+        made = new_endpoint(stack, app, receiver.url, event_types=["narrow"], max_in_flight=2)
+        assert made["max_in_flight"] == 2
+        for _ in range(8):
+            publish(stack, app, "narrow")
+        receiver.wait_for(lambda _r: True, 8)
+    assert narrow.most == 2
+    # The default lets many more run at once than the old fixed 8 per endpoint.
+    wide = InFlight(hold_until=24, patience=20)
+    with Receiver(wide) as receiver:
+        made = new_endpoint(stack, app, receiver.url, event_types=["wide"])
+        assert made["max_in_flight"] >= 64
+        api.post(
+            f"/v1/apps/{app}/messages/batch",
+            json={"messages": [{"event_type": "wide", "payload": {"n": n}} for n in range(30)]},
+        ).raise_for_status()
+        receiver.wait_for(lambda _r: True, 30)
+    assert wide.most >= 24

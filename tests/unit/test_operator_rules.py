@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from services.ingress.models import EndpointIn, MessageIn
 from services.router.matching import type_matches
+from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, in_flight_limit
 from shared.filters import check_filter, holds
 from shared.inbound import all_hold as inbound_all_hold
 from shared.payload_versions import chosen, headers_for, is_legacy, transform_for
@@ -144,3 +145,14 @@ def test_legacy_is_a_version_that_is_not_current_for_a_type_received() -> None:
     assert not is_legacy({"version": "v1"}, [VERSIONED])
     assert not is_legacy({}, [VERSIONED])
     assert not is_legacy({"version": "v0", "event_types": ["invoice.*"]}, [VERSIONED])
+
+
+def test_in_flight_limit() -> None:
+    assert in_flight_limit({}) == DEFAULT_MAX_IN_FLIGHT >= 64
+    assert in_flight_limit({"max_in_flight": 3}) == 3
+    assert in_flight_limit({"max_in_flight": 3, "ordered": True}) == 1
+    assert in_flight_limit({"max_in_flight": None}) == DEFAULT_MAX_IN_FLIGHT
+    with pytest.raises(ValidationError):
+        EndpointIn(url="https://x.example", max_in_flight=1001)
+    with pytest.raises(ValidationError):
+        EndpointIn(url="https://x.example", max_in_flight=0)
