@@ -14,7 +14,7 @@ import httpx
 import orjson
 
 from shared import clock
-from tests.e2e.test_kafka_interface import produce
+from tests.e2e.test_kafka_interface import dead_letters, produce
 from tests.support.inbound import route, send, source
 from tests.support.outbound import arrives, body, new_app, new_endpoint, publish, with_id
 from tests.support.receiver import Received, Receiver
@@ -304,3 +304,40 @@ def test_max_in_flight_bounds_an_endpoint_and_the_default_is_generous(stack: Sta
         ).raise_for_status()
         receiver.wait_for(lambda _r: True, 30)
     assert wide.most >= 24
+
+
+def test_events_produced_to_kafka_are_held_to_the_catalogue_schema(
+    stack: Stack, receiver: Receiver
+) -> None:
+    api = stack.client
+    schema = {
+        "type": "object",
+        "required": ["order_id"],
+        "properties": {"order_id": {"type": "integer"}},
+    }
+    made = api.post("/v1/event-types", json={"name": "shop:order:placed", "schema": schema})
+    assert made.status_code == 201, made.text
+    app = new_app(stack, "kafka-schema")
+    new_endpoint(stack, app, receiver.url, event_types=["shop:order:*"], ordered=True)
+    prefix, bootstrap = stack.env["HOOKBUS_TOPIC_PREFIX"], stack.env["HOOKBUS_KAFKA_BOOTSTRAP"]
+
+    def event(ident: str, payload: Object) -> tuple[bytes, bytes]:
+        record = {
+            "v": 1,
+            "id": ident,
+            "app_id": app,
+            "event_type": "shop:order:placed",
+            "payload": payload,
+            "timestamp": clock.iso(),
+        }
+        return app.encode(), orjson.dumps(record)
+
+    bad, good = f"bad-{uuid.uuid4().hex[:8]}", f"good-{uuid.uuid4().hex[:8]}"
+    records = [event(bad, {"order_id": "seven"}), event(good, {"order_id": 7})]
+    asyncio.run(produce(bootstrap, f"{prefix}events", records))
+    [letter] = asyncio.run(dead_letters(bootstrap, f"{prefix}dead", 1, about=bad))
+    assert "payload.order_id" in str(letter["reason"]), letter
+    receiver.wait_for(with_id(good))  # ordered: the bad one, routed first, would be here by now
+    assert receiver.matching(with_id(bad)) == []
+    # An HTTP publish is checked by the ingress and delivered as before.
+    arrives(stack, app, receiver, "shop:order:placed", {"order_id": 8})
