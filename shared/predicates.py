@@ -148,7 +148,7 @@ def filter_problems(conditions: Any, where: str = "", depth: int = 0) -> list[Pa
         try:
             compile_path(key)
         except PathError as exc:
-            problems.append(PathError(place, exc.reason))
+            problems.append(PathError(place, f"invalid JSONPath: {exc.reason}"))
             continue
         if is_operator_object(expected):
             for operator, reason in operand_problems(expected):

@@ -112,7 +112,7 @@ def test_problems_name_where_they_are() -> None:
     assert check_filter({"$or": []})[0].path == "$or"
     assert check_filter({"$.a": {"$in": 3}})[0].path == "$.a.$in"
     assert check_filter({"$.a": {"$exists": "yes"}})[0].path == "$.a.$exists"
-    with pytest.raises(ValidationError, match=r"\$\.data\.n\.\$foo: unknown operator"):
+    with pytest.raises(ValidationError, match=r"'\$\.data\.n\.\$foo': unknown operator"):
         EndpointIn(url="https://x.example", filter={"$.data.n": {"$foo": 1}})
 
 
