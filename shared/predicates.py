@@ -47,8 +47,8 @@ _ENVIRONMENT = JSONPathEnvironment(strict=True)
 
 
 class PathError(ValueError):
-    """An expression that is not RFC 9535 JSONPath, or that failed on a document; ``path``
-    names it."""
+    """An expression that is not RFC 9535 JSONPath, one that failed on a document, or an
+    invalid part of a filter (an unknown operator, a bad operand); ``path`` names where."""
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path!r}: {reason}")

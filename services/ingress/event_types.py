@@ -22,6 +22,13 @@ from shared.payload_schemas import check_schema
 from shared.type_patterns import accepts_type
 
 KIND = "event_type"
+IN_USE = {
+    "error": {
+        "code": "version_in_use",
+        "message": "versions still used by endpoints: v0; move them first",
+        "details": {"endpoint_ids": ["ep_01JD3QXZ3P4Q5R6S7T8V9W0X1Y"]},
+    }
+}
 router = APIRouter(
     prefix="/v1/event-types", tags=["event types"], dependencies=[Depends(authorized)]
 )
@@ -116,7 +123,7 @@ async def get_event_type(name: str, hub: Hub) -> OrjsonResponse:
     "/{name}",
     summary="Update an event type's description or schema",
     openapi_extra=body_examples({"description": "Paid in full", "schema": None}),
-    responses=answers(200, EVENT_TYPE),
+    responses=answers(200, EVENT_TYPE, errors={409: ("A dropped version is in use", IN_USE)}),
 )
 async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonResponse:
     """Change the description, schema, versions or version header (``null`` removes one) for
