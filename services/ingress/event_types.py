@@ -144,7 +144,9 @@ async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonR
 
 @router.delete("/{name}", status_code=204, summary="Delete an event type")
 async def delete_event_type(name: str, hub: Hub) -> Response:
-    """Remove the type from the catalogue: its messages are no longer checked."""
+    """Remove the type from the catalogue: its messages are no longer checked. 409
+    ``version_in_use`` while an endpoint is on one of its versions."""
     current = await find_event_type(hub, name)
+    _check_versions_kept(hub, current, {"versions": None})
     await hub.config.delete(KIND, current["id"])
     return Response(status_code=204)
