@@ -37,8 +37,7 @@ router = APIRouter(
 def public(event_type: dict[str, Any]) -> dict[str, Any]:
     """The event type as the API shows it."""
     keys = ("name", "description", "schema", "versions", "version_header")
-    shown = {key: event_type.get(key) for key in keys}
-    return {**shown, "created_at": event_type["created_at"], "updated_at": event_type["updated_at"]}
+    return {key: event_type.get(key) for key in (*keys, "created_at", "updated_at")}
 
 
 def _versions(given: list[VersionIn] | None) -> list[dict[str, Any]] | None:
