@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from services.audit.dead_letter_ids import dead_letter_id
+from shared.secret_headers import masked
 
 NAMED = ("app_id", "endpoint_id", "message_id", "route_id", "inbound_id")
 
@@ -51,11 +52,19 @@ def tried_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
         "attempt": row["attempt"],
         "timestamp": row["timestamp"],
         "duration_ms": row["duration_ms"],
-        "request": orjson.loads(row["request"]),
+        "request": _request(row["request"]),
         "response": None if row["response"] is None else orjson.loads(row["response"]),
         "error": row["error"],
         "outcome": row["outcome"],
     }
+
+
+def _request(text: str) -> dict[str, Any]:
+    # Attempts are logged masked; rows written before that are masked on the way out.
+    request: dict[str, Any] = orjson.loads(text)
+    if isinstance(request.get("headers"), dict):
+        request["headers"] = masked(request["headers"])
+    return request
 
 
 def dead_letter_object(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from services.ingress import (
     erasure,
     errors,
     event_types,
+    filter_check,
     messages,
     streams,
     tasks,
@@ -81,4 +82,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(dead_letters.router)
     app.include_router(erasure.router)
+    app.include_router(filter_check.router)
     return app
