@@ -128,6 +128,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hookbus`` command."""
+    given = sys.argv[1:] if argv is None else argv
+    if not given or given[0] not in ("run", "kafka", "serve"):
+        # Everything else is a client of a running hookbus's API (``hookbus apps list``...).
+        from services.cli_client.entry import main as client
+
+        return client(given)
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args.service)
