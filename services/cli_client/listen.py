@@ -119,7 +119,7 @@ class Forwarder:
         if self.as_json:
             print(orjson.dumps(result).decode(), flush=True)
         else:
-            OUT.print(text)
+            OUT.print(text, soft_wrap=True)
 
 
 @click.command()

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -27,6 +27,17 @@ def console(stderr: bool = False) -> Console:
 
 OUT = console()
 ERR = console(stderr=True)
+
+
+def emit(renderable: RenderableType) -> None:
+    """Print a table or grid on stdout; piped, without the padding that ends its lines."""
+    if OUT.is_terminal:
+        OUT.print(renderable)
+        return
+    with OUT.capture() as captured:
+        OUT.print(renderable)
+    lines = captured.get().splitlines()
+    print("\n".join(line.rstrip() for line in lines), flush=True)
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,7 @@ def print_pages(
         print_json({"data": rows, "next_cursor": None})
         return
     if rows:
-        OUT.print(table(rows, columns))
+        emit(table(rows, columns))
     else:
         OUT.print("(none)")
     if last.get("next_cursor"):
@@ -129,9 +140,9 @@ def print_object(obj: Any, as_json: bool) -> None:
     grid.add_column(overflow="fold")
     for key, value in obj.items():
         grid.add_row(key, Text(detail(value)))
-    OUT.print(grid)
+    emit(grid)
 
 
 def note(text: str, style: str = "dim") -> None:
     """A line for people on stderr (so stdout stays data)."""
-    ERR.print(text, style=style)
+    ERR.print(text, style=style, markup=False, soft_wrap=True)

@@ -52,6 +52,6 @@ def tail(session: Session, app: str | None, received: bool, source: str | None) 
             if session.as_json:
                 print(orjson.dumps(event.data).decode(), flush=True)
             else:
-                OUT.print(line(event.kind, event.data))
+                OUT.print(line(event.kind, event.data), soft_wrap=True)
     except KeyboardInterrupt:
         note("stopped")

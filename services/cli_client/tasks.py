@@ -92,7 +92,8 @@ def watch(session: Session, task_id: str) -> None:
     if session.as_json:
         print_json(state)
     else:
-        OUT.print(f"{task_id} {state.get('status')}: {state.get('done')} of {state.get('total')}")
+        summary = f"{task_id} {state.get('status')}: {state.get('done')} of {state.get('total')}"
+        OUT.print(summary, markup=False, soft_wrap=True)
     if state.get("status") != "done":
         raise ApiRefused(200, "task_failed", f"{task_id} ended {state.get('status')}", state)
 
@@ -142,7 +143,10 @@ def replay(
     started = session.api.call("POST", f"/v1/apps/{segment(app)}/replay", body=request)
     task_id = str(started["id"])
     if no_wait:
-        print_json(started) if session.as_json else OUT.print(task_id)
+        if session.as_json:
+            print_json(started)
+        else:
+            print(task_id, flush=True)
         return
     if not session.as_json:
         note(f"replay {task_id} started (Ctrl-C stops watching, not the replay)")
