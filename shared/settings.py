@@ -114,6 +114,8 @@ class Settings:
     dedupe_window: float = 86400.0
     verdict_timeout: float = 5.0
     secret_keys: tuple[bytes, ...] = ()
+    # Live streams: a comment line goes out after this long without an event.
+    stream_keepalive: float = 15.0
 
     @property
     def sqlite_url(self) -> str:
@@ -174,6 +176,7 @@ class Settings:
             max_body=integer("MAX_BODY", base.max_body),
             sync_timeout=parse_duration(get("SYNC_TIMEOUT") or "30s"),
             public_url=_public_url(get("PUBLIC_URL")),
+            stream_keepalive=parse_duration(get("STREAM_KEEPALIVE") or "15s"),
         )
 
     @property

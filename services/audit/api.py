@@ -20,6 +20,7 @@ from services.audit.inbound_api import inbound_routes
 from services.audit.paging import DEFAULT_LIMIT, answer, decode_cursor
 from services.audit.params import TIME_KEY, Limit, bound
 from services.audit.store import Store
+from services.audit.stream_api import stream_routes
 from shared.errors import NotFound
 from shared.health import Readiness, health_router
 from shared.json_response import OrjsonResponse
@@ -151,6 +152,7 @@ def build_app(
     admin = [Depends(http_errors.admin_only(admin_token))]
     app.include_router(log_routes(store), dependencies=admin)
     app.include_router(inbound_routes(store.engine), dependencies=admin)
+    app.include_router(stream_routes(store.engine), dependencies=admin)
     if recovery is not None:
         app.include_router(recovery, dependencies=admin)
     return app

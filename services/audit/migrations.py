@@ -122,6 +122,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX IF NOT EXISTS ix_inbound_routings_routed ON inbound_routings (routed_at)",
         ),
     ),
+    Migration(
+        5,
+        "indexes for live streams: rows in the order audit stored them",
+        statements(
+            "CREATE INDEX IF NOT EXISTS ix_messages_app_stream"
+            " ON messages (app_id, kafka_partition, kafka_offset)",
+            "CREATE INDEX IF NOT EXISTS ix_attempts_app_stream"
+            " ON attempts (app_id, kafka_partition, kafka_offset)",
+            "CREATE INDEX IF NOT EXISTS ix_inbound_stream"
+            " ON inbound_requests (kafka_partition, kafka_offset)",
+            "CREATE INDEX IF NOT EXISTS ix_inbound_source_stream"
+            " ON inbound_requests (source_id, kafka_partition, kafka_offset)",
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

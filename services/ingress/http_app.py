@@ -13,6 +13,7 @@ from services.ingress import (
     errors,
     event_types,
     messages,
+    streams,
 )
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
@@ -71,6 +72,7 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(event_types.router)
     app.include_router(messages.router)
     app.include_router(delivery_log.router)
+    app.include_router(streams.router)  # before /v1/inbound/{id} would take /stream
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
     return app
