@@ -56,7 +56,7 @@ def attempt_line(data: dict[str, Any]) -> Text:
 def inbound_line(data: dict[str, Any]) -> Text:
     """A received request: source, method and path, its status and its routes' outcomes."""
     status = str(data.get("status"))
-    path = "/" + str(data.get("path") or "")
+    path = "/" + str(data.get("path") or "").lstrip("/")
     if data.get("query"):
         path += "?" + str(data["query"])
     verification = (data.get("verification") or {}).get("result") or "-"

@@ -16,11 +16,11 @@ import httpx
 import orjson
 from rich.text import Text
 
-from services.cli_client.api import reason, segment, user_agent
+from services.cli_client.api import CliError, reason, segment, user_agent
 from services.cli_client.lines import clock
 from services.cli_client.output import OUT, note, print_json
 from services.cli_client.session import Session, json_option, pass_session
-from services.cli_client.streams import Event, events
+from services.cli_client.streams import events
 from shared.inbound import decode_body
 from shared.signing import generate_secret, secret_key, signature
 
@@ -91,7 +91,7 @@ class Forwarder:
 
     def send(
         self,
-        event: Event,
+        data: dict[str, Any],
         label: str,
         method: str,
         url: httpx.URL,
@@ -99,9 +99,9 @@ class Forwarder:
         body: bytes,
     ) -> None:
         """Forward one request; a server that is down or slow is one clear line, not a crash."""
-        when = clock(event.data.get("timestamp") or event.data.get("received_at"))
+        when = clock(data.get("timestamp") or data.get("received_at"))
         started = time.monotonic()
-        result: dict[str, Any] = {"id": event.data.get("id"), "url": str(url)}
+        result: dict[str, Any] = {"id": data.get("id"), "url": str(url)}
         try:
             answer = self.http.request(method, url, headers=headers, content=body)
         except httpx.HTTPError as exc:
@@ -181,26 +181,42 @@ def listen(
             if event.kind != kind or not isinstance(event.data, dict):
                 continue
             if kind == "message":
-                forward_message(forwarder, event, key)
+                forward_message(forwarder, whole(session, event.data, path), key)
             elif event.data.get("source_id") == source:
-                forward_request(forwarder, event)
+                forward_request(forwarder, whole(session, event.data, path))
     except KeyboardInterrupt:
         note("stopped")
 
 
-def forward_message(forwarder: Forwarder, event: Event, key: str) -> None:
+def whole(session: Session, data: dict[str, Any], stream: str) -> dict[str, Any]:
+    """``data``, or the whole object from the log when the stream cut its payload or body
+    (over 64 KiB); what the stream gave if the log cannot be read."""
+    if not (data.get("payload_truncated") or data.get("body_truncated")):
+        return data
+    base = stream.removesuffix("/stream")
+    path = f"{base}/messages/{segment(str(data.get('id')))}"
+    if data.get("body_truncated"):
+        path = f"{base}/{segment(str(data.get('id')))}"
+    try:
+        found: dict[str, Any] = session.api.call("GET", path)
+    except CliError as error:
+        note(f"{data.get('id')}: forwarding the cut copy, the whole one is unreadable ({error})")
+        return data
+    return found
+
+
+def forward_message(forwarder: Forwarder, data: dict[str, Any], key: str) -> None:
     """Forward a new message as an endpoint gets it, signed with ``key``."""
-    headers, body = signed(event.data, key, int(time.time()))
-    label = f"{event.data.get('id')}  {event.data.get('event_type')}"
-    forwarder.send(event, label, "POST", httpx.URL(forwarder.forward), headers, body)
+    headers, body = signed(data, key, int(time.time()))
+    label = f"{data.get('id')}  {data.get('event_type')}"
+    forwarder.send(data, label, "POST", httpx.URL(forwarder.forward), headers, body)
 
 
-def forward_request(forwarder: Forwarder, event: Event) -> None:
+def forward_request(forwarder: Forwarder, data: dict[str, Any]) -> None:
     """Forward a received request as it came; one that was not accepted only gets a line."""
-    data = event.data
-    label = f"{data.get('id')}  {data.get('method')} /{data.get('path') or ''}"
+    label = f"{data.get('id')}  {data.get('method')} /{str(data.get('path') or '').lstrip('/')}"
     if data.get("status") != "accepted":
         note(f"{label}  {data.get('status')}: not forwarded")
         return
     method, url, headers, body = as_received(data, forwarder.forward)
-    forwarder.send(event, label, method, url, headers, body)
+    forwarder.send(data, label, method, url, headers, body)

@@ -64,6 +64,10 @@ def events(
                     response.read()
                     if connected and response.status_code >= 500:
                         raise _Drop(f"hookbus answered {response.status_code}")
+                    if connected and response.status_code == 422 and last_id:
+                        # The position is no longer one hookbus knows: go on from now.
+                        last_id = None
+                        raise _Drop("the last event is no longer in the log; going on from now")
                     raise refusal(response)
                 on_connect(connected)
                 connected, pause = True, 0.5
@@ -72,7 +76,11 @@ def events(
                         last_id = sse.id
                     if not sse.data:
                         continue
-                    yield Event(sse.event, sse.id, orjson.loads(sse.data))
+                    try:
+                        data = orjson.loads(sse.data)
+                    except orjson.JSONDecodeError:
+                        data = sse.data  # shown as it came rather than lost
+                    yield Event(sse.event, sse.id, data)
         except httpx.ReadTimeout:
             continue  # idle: reconnect at once, quietly
         except (httpx.TransportError, SSEError) as exc:

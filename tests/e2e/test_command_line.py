@@ -3,8 +3,11 @@ exit codes, replay, tail and listen, each through the public API only."""
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 
+import httpx
 import orjson
 from standardwebhooks.webhooks import Webhook
 
@@ -148,6 +151,8 @@ def test_exit_codes(stack: Stack) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
     unreachable = hookbus(stack, "--url", nowhere, "apps", "list")
     assert unreachable.returncode == 3 and nowhere in unreachable.stderr
+    assert hookbus(stack, "--url", nowhere, "tail", "any").returncode == 3
+    assert hookbus(stack, "tail", "no-such-app").returncode == 1
     helped = hookbus(None, "replay", "--help")
     assert helped.returncode == 0 and "Example:" in helped.stdout
 
@@ -226,3 +231,36 @@ def test_listen_forwards_signed_messages_and_received_requests(
         assert got.headers["x-github-event"] == "push" and got.body == b'{"ref": "main"}'
         assert "-> 200" in listen.wait_line(sent.json()["id"])
         assert listen.interrupt() == 0
+
+
+def test_tail_resumes_after_the_connection_drops_missing_nothing(stack: Stack) -> None:
+    """Last, as it restarts the ingress: an attempt logged while tail had no connection is
+    printed once it reconnects (with Last-Event-ID; a fresh stream would start after it)."""
+
+    def slow(_request: Received) -> tuple[int, bytes]:
+        time.sleep(3)  # the attempt is logged only after the ingress has gone
+        return 200, b"ok"
+
+    app = answer(stack, "apps", "create", "Resumed")
+    with Receiver(slow) as receiver, Background(stack, "tail", app["id"]) as tail:
+        answer(stack, "endpoints", "create", app["id"], receiver.url, "--no-ping")
+        tail.wait_line(f"tailing app {app['id']}", stderr=True)
+        message = answer(stack, "send", app["id"], "order.paid")
+        tail.wait_line(message["id"])
+        ingress = stack.processes["ingress"]
+        ingress.send_signal(signal.SIGTERM)
+        assert ingress.wait(60) == 0, stack.log("ingress")
+        tail.wait_line("stream dropped", stderr=True)
+        audit = f"http://127.0.0.1:{stack.ports['audit']}/v1/apps/{app['id']}"
+        auth = {"authorization": f"Bearer {stack.token}"}
+
+        def stored() -> list[object]:
+            found = httpx.get(f"{audit}/messages/{message['id']}/attempts", headers=auth)
+            return list(found.json()["data"]) if found.status_code == 200 else []
+
+        attempt_id = poll(stored)[0]["id"]
+        stack.start_service("ingress")
+        stack.wait_ready("ingress")
+        assert "succeeded" in tail.wait_line(attempt_id)
+        tail.wait_line("reconnected", stderr=True)
+        assert tail.interrupt() == 0
