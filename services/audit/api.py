@@ -140,11 +140,9 @@ def log_routes(store: Store) -> APIRouter:
     return router
 
 
-def build_app(
-    store: Store, admin_token: str, readiness: Readiness, recovery: APIRouter | None = None
-) -> FastAPI:
-    """The audit HTTP app: health routes (open), the log routes and, when given, the resend
-    and recover routes (admin token).
+def build_app(store: Store, admin_token: str, readiness: Readiness, *extra: APIRouter) -> FastAPI:
+    """The audit HTTP app: health routes (open), the log routes and the ``extra`` routes
+    (resend and recover, tasks...), all but health behind the admin token.
     """
     app = FastAPI(title="hookbus audit", openapi_url=None, default_response_class=OrjsonResponse)
     http_errors.install(app)
@@ -153,6 +151,6 @@ def build_app(
     app.include_router(log_routes(store), dependencies=admin)
     app.include_router(inbound_routes(store.engine), dependencies=admin)
     app.include_router(stream_routes(store.engine), dependencies=admin)
-    if recovery is not None:
-        app.include_router(recovery, dependencies=admin)
+    for routes in extra:
+        app.include_router(routes, dependencies=admin)
     return app

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, inspect, select, text
 
-from services.audit import inbound_schema, schema
+from services.audit import inbound_schema, schema, task_schema
 from shared import clock
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,11 @@ def _inbound_tables(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(received), checkfirst=True)
 
 
+def _task_tables(conn: Connection) -> None:
+    tables = [task_schema.tasks, task_schema.task_progress]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "messages, channels, attempts and dead letters", _tables),
     Migration(
@@ -136,6 +141,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON inbound_requests (source_id, kafka_partition, kafka_offset)",
         ),
     ),
+    Migration(6, "background tasks and their progress", _task_tables),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

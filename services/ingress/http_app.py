@@ -14,6 +14,7 @@ from services.ingress import (
     event_types,
     messages,
     streams,
+    tasks,
 )
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
@@ -75,4 +76,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(streams.router)  # before /v1/inbound/{id} would take /stream
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
+    app.include_router(tasks.router)
     return app
