@@ -30,6 +30,8 @@ COLUMNS = [
     Column("STATUS", "status", 8),
     Column("DONE", "done", 10),
     Column("TOTAL", "total", 10),
+    Column("SENT", "sent", 10),
+    Column("APP", "app_id", None),
     Column("CREATED", "created_at", None),
     Column("FINISHED", "finished_at", None),
 ]
@@ -78,6 +80,16 @@ def follow(session: Session, task_id: str) -> dict[str, Any]:
     return state
 
 
+def summary(task_id: str, state: dict[str, Any]) -> str:
+    """``task_… done: 3 of 3 messages, 3 deliveries sent`` (and the error of a failed one)."""
+    text = f"{task_id} {state.get('status')}: {state.get('done')} of {state.get('total')} messages"
+    if state.get("sent") is not None:
+        text += f", {state['sent']} deliveries sent"
+    if state.get("error"):
+        text += f" ({state['error']})"
+    return text
+
+
 def watch(session: Session, task_id: str) -> None:
     """Follow a task to its end and report it; Ctrl-C says how to follow it again."""
     try:
@@ -92,8 +104,7 @@ def watch(session: Session, task_id: str) -> None:
     if session.as_json:
         print_json(state)
     else:
-        summary = f"{task_id} {state.get('status')}: {state.get('done')} of {state.get('total')}"
-        OUT.print(summary, markup=False, soft_wrap=True)
+        OUT.print(summary(task_id, state), markup=False, soft_wrap=True)
     if state.get("status") != "done":
         raise ApiRefused(200, "task_failed", f"{task_id} ended {state.get('status')}", state)
 
@@ -165,16 +176,20 @@ def tasks() -> None:
 
 
 @tasks.command("list")
+@click.option("--app", help="Only this app's tasks (id or uid).")
 @paging
 @pass_session
-def list_tasks(session: Session, limit: int | None, cursor: str | None, every: bool) -> None:
+def list_tasks(
+    session: Session, app: str | None, limit: int | None, cursor: str | None, every: bool
+) -> None:
     """List tasks, newest first.
 
     \b
     Example:
-      hookbus tasks list --limit 5
+      hookbus tasks list --app acme --limit 5
     """
-    session.list("/v1/tasks", COLUMNS, limit=limit, cursor=cursor, every=every)
+    params = {"app": app}
+    session.list("/v1/tasks", COLUMNS, params, limit=limit, cursor=cursor, every=every)
 
 
 @tasks.command("get")

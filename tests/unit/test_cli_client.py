@@ -9,16 +9,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import httpx
 import pytest
 from click.testing import CliRunner
 from rich.console import Console
 from standardwebhooks.webhooks import Webhook
 
+from services.cli_client.api import Api
 from services.cli_client.entry import PROCESS_COMMANDS, hookbus
 from services.cli_client.lines import attempt_line, inbound_line, line
 from services.cli_client.listen import as_received, signed
 from services.cli_client.output import Column, cell, table
 from services.cli_client.payloads import moment, read_json
+from services.cli_client.session import Session
 from shared.signing import generate_secret
 
 
@@ -156,3 +159,29 @@ def test_listen_forwards_a_received_request_as_it_came() -> None:
     assert headers == {"x-github-event": "push"}
     _, bare, _, empty = as_received({"method": "POST", "body": None}, "http://localhost:3000/x")
     assert str(bare) == "http://localhost:3000/x" and empty == b""
+
+
+def test_ctrl_c_while_watching_a_replay_leaves_it_running_and_says_how_to_follow_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def hookbus_api(request: httpx.Request) -> httpx.Response:
+        calls.append((request.method, request.url.path))
+        if request.method == "POST":
+            return httpx.Response(202, json={"id": "task_1"})
+        running = {"id": "task_1", "status": "running", "total": 9, "done": 2}
+        return httpx.Response(200, json=running)
+
+    api = Api("http://hookbus.test", "t")
+    api.http = httpx.Client(base_url=api.base_url, transport=httpx.MockTransport(hookbus_api))
+
+    def interrupted(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("services.cli_client.tasks.time.sleep", interrupted)
+    result = CliRunner().invoke(hookbus, ["replay", "acme", "--since", "1h"], obj=Session(_api=api))
+    assert result.exit_code == 0, result.output
+    assert "hookbus tasks watch task_1" in result.output
+    # Started, looked at once, then left alone: never cancelled.
+    assert calls == [("POST", "/v1/apps/acme/replay"), ("GET", "/v1/tasks/task_1")]
