@@ -44,7 +44,7 @@ def list_apps(session: Session, limit: int | None, cursor: str | None, every: bo
     Example:
       hookbus apps list --all
     """
-    session.list("/v1/apps", APP_COLUMNS, limit=limit, cursor=cursor, every=every)
+    session.listing("/v1/apps", APP_COLUMNS, limit=limit, cursor=cursor, every=every)
 
 
 @apps.command("get")
@@ -142,7 +142,7 @@ def list_event_types(session: Session, limit: int | None, cursor: str | None, ev
     Example:
       hookbus event-types list
     """
-    session.list("/v1/event-types", EVENT_TYPE_COLUMNS, limit=limit, cursor=cursor, every=every)
+    session.listing("/v1/event-types", EVENT_TYPE_COLUMNS, limit=limit, cursor=cursor, every=every)
 
 
 @event_types.command("get")

@@ -50,7 +50,7 @@ def list_endpoints(
     Example:
       hookbus endpoints list acme
     """
-    session.list(path(app), COLUMNS, limit=limit, cursor=cursor, every=every)
+    session.listing(path(app), COLUMNS, limit=limit, cursor=cursor, every=every)
 
 
 @endpoints.command("get")

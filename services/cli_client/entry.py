@@ -68,7 +68,7 @@ def hookbus(ctx: click.Context, url: str, token: str | None, as_json: bool) -> N
     session = ctx.ensure_object(Session)
     session.url, session.token = url, token
     session.as_json = session.as_json or as_json
-    ctx.call_on_close(lambda: session._api.close() if session._api else None)
+    ctx.call_on_close(session.close)
 
 
 def process_command(name: str) -> click.Command:

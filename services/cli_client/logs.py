@@ -139,7 +139,7 @@ def list_messages(
         "before": when(before),
     }
     path = f"/v1/apps/{segment(app)}/messages"
-    session.list(path, MESSAGE_COLUMNS, params, limit=limit, cursor=cursor, every=every)
+    session.listing(path, MESSAGE_COLUMNS, params, limit=limit, cursor=cursor, every=every)
 
 
 @messages.command("get")
@@ -199,7 +199,7 @@ def list_attempts(
         path, params = f"{base}/endpoints/{segment(endpoint)}/attempts", {"status": status}
     else:
         path, params = f"{base}/messages/{segment(str(message))}/attempts", {}
-    session.list(path, ATTEMPT_COLUMNS, params, limit=limit, cursor=cursor, every=every)
+    session.listing(path, ATTEMPT_COLUMNS, params, limit=limit, cursor=cursor, every=every)
 
 
 @attempts.command("get")
@@ -251,7 +251,7 @@ def list_inbound(
       hookbus inbound list --status accepted --limit 20
     """
     params = {"source_id": source, "status": status, "after": when(after), "before": when(before)}
-    session.list("/v1/inbound", INBOUND_COLUMNS, params, limit=limit, cursor=cursor, every=every)
+    session.listing("/v1/inbound", INBOUND_COLUMNS, params, limit=limit, cursor=cursor, every=every)
 
 
 @inbound.command("get")
@@ -315,7 +315,7 @@ def list_dead_letters(
     """
     params = {"kind": kind, "after": when(after), "before": when(before)}
     path = "/v1/dead-letters"
-    session.list(path, DEAD_LETTER_COLUMNS, params, limit=limit, cursor=cursor, every=every)
+    session.listing(path, DEAD_LETTER_COLUMNS, params, limit=limit, cursor=cursor, every=every)
 
 
 @dead_letters.command("get")

@@ -31,13 +31,18 @@ class Session:
             self._api = Api(self.url, self.token)
         return self._api
 
+    def close(self) -> None:
+        """Close the API client, if one was made."""
+        if self._api is not None:
+            self._api.close()
+
     def show(self, method: str, path: str, body: Any = None) -> Any:
         """Call the API and print the object it answers; return it."""
         answer = self.api.call(method, path, body=body)
         print_object(answer, self.as_json)
         return answer
 
-    def list(
+    def listing(
         self,
         path: str,
         columns: list[Column],

@@ -61,7 +61,7 @@ def list_sources(session: Session, limit: int | None, cursor: str | None, every:
     Example:
       hookbus sources list
     """
-    session.list("/v1/sources", SOURCE_COLUMNS, limit=limit, cursor=cursor, every=every)
+    session.listing("/v1/sources", SOURCE_COLUMNS, limit=limit, cursor=cursor, every=every)
 
 
 @sources.command("get")
@@ -169,7 +169,7 @@ def list_routes(
       hookbus routes list --source src_01JD3R...
     """
     params = {"source_id": source}
-    session.list("/v1/routes", ROUTE_COLUMNS, params, limit=limit, cursor=cursor, every=every)
+    session.listing("/v1/routes", ROUTE_COLUMNS, params, limit=limit, cursor=cursor, every=every)
 
 
 @routes.command("get")

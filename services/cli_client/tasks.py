@@ -189,7 +189,7 @@ def list_tasks(
       hookbus tasks list --app acme --limit 5
     """
     params = {"app": app}
-    session.list("/v1/tasks", COLUMNS, params, limit=limit, cursor=cursor, every=every)
+    session.listing("/v1/tasks", COLUMNS, params, limit=limit, cursor=cursor, every=every)
 
 
 @tasks.command("get")
