@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer
 from services.audit.api import build_app
 from services.audit.ingest import Ingestor
 from services.audit.recovery import recovery_routes
+from services.audit.redrive import redrive_routes
 from services.audit.retention import Retention
 from services.audit.store import Store
 from services.audit.task_api import task_routes
@@ -91,6 +92,7 @@ async def serve(settings: Settings) -> int:
                 readiness,
                 recovery_routes(store, producer, settings.topic_prefix),
                 task_routes(store, producer, settings.topic_prefix),
+                redrive_routes(store, producer, settings.topic_prefix),
             ),
             settings.http_host,
             settings.audit_port,

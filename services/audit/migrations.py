@@ -142,6 +142,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(6, "background tasks and their progress", _task_tables),
+    Migration(
+        7,
+        "dead letters by the app and message of their delivery",
+        steps(
+            add_column("dead_letters", "app_id", "VARCHAR"),
+            add_column("dead_letters", "message_id", "VARCHAR"),
+            statements(
+                "CREATE INDEX IF NOT EXISTS ix_dead_letters_message"
+                " ON dead_letters (app_id, message_id)"
+            ),
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -133,6 +133,10 @@ dead_letters = Table(
     Column("record", Text, nullable=False),
     Column("at", String, nullable=False),
     Column("at_ms", BigInteger, nullable=False),
+    # The exhausted delivery's app and message, when its record says (for erasure).
+    Column("app_id", String, nullable=True),
+    Column("message_id", String, nullable=True),
+    Index("ix_dead_letters_message", "app_id", "message_id"),
     Index("ix_dead_letters_list", "at_ms", "kafka_topic", "kafka_partition", "kafka_offset"),
     Index(
         "ix_dead_letters_kind_list",

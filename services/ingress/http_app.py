@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.ingress import (
     apps,
+    dead_letters,
     delivery_log,
     docs_page,
     endpoint_secrets,
@@ -77,4 +78,5 @@ def create_app(hub: Ingress) -> FastAPI:
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
     app.include_router(tasks.router)
+    app.include_router(dead_letters.router)
     return app
