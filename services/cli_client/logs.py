@@ -51,7 +51,10 @@ DEAD_LETTER_COLUMNS = [
     Column("ID", "id", None),
     Column("KIND", "kind", 12),
     Column("AT", "at", None),
-    Column("REASON", "reason", 60),
+    Column("APP", "app_id", None),
+    Column("ENDPOINT", "endpoint_id", None),
+    Column("MESSAGE", "message_id", None),
+    Column("REASON", "reason", 50),
 ]
 TIME_HELP = "ISO 8601, or a duration ago: 30m, 2h, 7d."
 

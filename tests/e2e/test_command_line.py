@@ -3,12 +3,15 @@ exit codes, replay, tail and listen, each through the public API only."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import orjson
+from aiokafka import AIOKafkaProducer
 from standardwebhooks.webhooks import Webhook
 
 from tests.support.commands import Background, answer, hookbus
@@ -234,6 +237,38 @@ def test_listen_forwards_signed_messages_and_received_requests(
         assert got.headers["x-github-event"] == "push" and got.body == b'{"ref": "main"}'
         assert "-> 200" in listen.wait_line(sent.json()["id"])
         assert listen.interrupt() == 0
+
+
+def test_dead_letters_are_listed_and_read(stack: Stack) -> None:
+    record = f"{{not json {uuid.uuid4().hex}"
+    produce_raw(stack, "events", record.encode())
+
+    def letter() -> dict[str, object] | None:
+        found = answer(stack, "dead-letters", "list", "--kind", "bad_record", "--after", "1h")
+        return next((d for d in found["data"] if d["record"] == record), None)
+
+    dead = poll(letter)
+    shown = hookbus(stack, "dead-letters", "get", str(dead["id"]))
+    assert shown.returncode == 0 and record in shown.stdout and "bad_record" in shown.stdout
+    table = hookbus(stack, "dead-letters", "list", "--kind", "bad_record")
+    assert str(dead["id"]) in table.stdout
+    # Only an exhausted delivery can be sent again: hookbus refuses, and the command says why.
+    refused = hookbus(stack, "dead-letters", "redrive", str(dead["id"]))
+    assert refused.returncode == 1 and "error: conflict:" in refused.stderr
+
+
+def produce_raw(stack: Stack, topic: str, value: bytes) -> None:
+    """A record as it is, straight onto one of the stack's topics."""
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=stack.env["HOOKBUS_KAFKA_BOOTSTRAP"])
+        await producer.start()
+        try:
+            await producer.send_and_wait(stack.env["HOOKBUS_TOPIC_PREFIX"] + topic, value)
+        finally:
+            await producer.stop()
+
+    asyncio.run(run())
 
 
 def test_tail_resumes_after_the_connection_drops_missing_nothing(stack: Stack) -> None:
