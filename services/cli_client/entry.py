@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
+import orjson
 
 from services.cli_client.api import DEFAULT_URL, ApiRefused, CliError
 from services.cli_client.apps import apps, event_types
@@ -23,6 +24,7 @@ from services.cli_client.tail import tail
 from services.cli_client.tasks import replay, tasks
 
 OK, REFUSED, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
+DETAILS_SHOWN = 500  # characters of an error's details: enough for a validation path
 PROCESS_COMMANDS = {
     "run": "Start the broker (unless HOOKBUS_KAFKA_BOOTSTRAP) and all four services.",
     "kafka": "Run the local single-node KRaft broker only.",
@@ -115,6 +117,9 @@ for name in PROCESS_COMMANDS:
 def fail(error: CliError) -> int:
     """Print ``error`` on stderr; its exit code."""
     ERR.print(f"error: {error}", style="red", markup=False)
+    if isinstance(error, ApiRefused) and error.details not in (None, {}, []):
+        details = orjson.dumps(error.details).decode()
+        ERR.print(f"details: {details[:DETAILS_SHOWN]}", style="dim", markup=False)
     if isinstance(error, ApiRefused) and error.status == 401:
         ERR.print("hint: pass --token or set HOOKBUS_TOKEN", style="dim")
     return error.exit_code

@@ -106,6 +106,8 @@ class Forwarder:
             answer = self.http.request(method, url, headers=headers, content=body)
         except httpx.HTTPError as exc:
             why = reason(exc) if isinstance(exc, httpx.TransportError) else str(exc)
+            if isinstance(exc, httpx.ConnectError):
+                why += " (is your server running?)"
             result["error"] = f"could not reach {url}: {why}"
             self.report(result, Text(f"{when}  {label}  -> {result['error']}", style="red"))
             return
