@@ -7,7 +7,7 @@ import click
 from services.cli_client.api import segment
 from services.cli_client.output import Column
 from services.cli_client.payloads import body, read_json
-from services.cli_client.session import Session, json_option, paging, pass_session
+from services.cli_client.session import DATA, Session, json_option, paging, pass_session
 
 APP_COLUMNS = [
     Column("ID", "id", None),
@@ -20,7 +20,6 @@ EVENT_TYPE_COLUMNS = [
     Column("DESCRIPTION", "description", 50),
     Column("SCHEMA", "schema", 30),
 ]
-DATA = click.option("--data", help="The whole body as JSON, @file or - (stdin); options win.")
 
 
 @click.group()

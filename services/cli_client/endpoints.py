@@ -7,7 +7,7 @@ import click
 from services.cli_client.api import segment
 from services.cli_client.output import Column
 from services.cli_client.payloads import body, moment
-from services.cli_client.session import Session, json_option, paging, pass_session
+from services.cli_client.session import DATA, Session, json_option, paging, pass_session
 
 COLUMNS = [
     Column("ID", "id", None),
@@ -17,7 +17,6 @@ COLUMNS = [
     Column("EVENT TYPES", "event_types", 30),
     Column("DESCRIPTION", "description", 30),
 ]
-DATA = click.option("--data", help="The whole body as JSON, @file or - (stdin); options win.")
 
 
 def path(app: str, ep: str | None = None, tail: str = "") -> str:

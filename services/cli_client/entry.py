@@ -14,12 +14,15 @@ import orjson
 
 from services.cli_client.api import DEFAULT_URL, ApiRefused, CliError
 from services.cli_client.apps import apps, event_types
+from services.cli_client.dead_letters import dead_letters
 from services.cli_client.endpoints import endpoints
 from services.cli_client.listen import listen
-from services.cli_client.logs import attempts, dead_letters, inbound, messages, send
+from services.cli_client.messages import attempts, messages, send
 from services.cli_client.output import ERR
+from services.cli_client.received import inbound
+from services.cli_client.routes import routes
 from services.cli_client.session import Session
-from services.cli_client.sources import routes, sources
+from services.cli_client.sources import sources
 from services.cli_client.tail import tail
 from services.cli_client.tasks import replay, tasks
 

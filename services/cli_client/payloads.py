@@ -12,6 +12,7 @@ from typing import Any
 import click
 import orjson
 
+TIME_HELP = "ISO 8601, or a duration ago: 30m, 2h, 7d."
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 AGO = re.compile(r"^(\d+)([smhdw])$")
 
@@ -71,3 +72,8 @@ def moment(text: str, now: datetime | None = None) -> str:
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def when(text: str | None) -> str | None:
+    """:func:`moment` of an optional option."""
+    return None if text is None else moment(text)

@@ -64,6 +64,8 @@ class Session:
 
 
 pass_session = click.make_pass_decorator(Session)
+JSON_VALUE = "A JSON object, @file or -."
+DATA = click.option("--data", help="The whole body as JSON, @file or - (stdin); options win.")
 
 
 def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -81,7 +81,9 @@ def events(
                     except orjson.JSONDecodeError:
                         data = sse.data  # shown as it came rather than lost
                     yield Event(sse.event, sse.id, data)
-        except httpx.ReadTimeout:
+        except httpx.ReadTimeout as exc:
+            if not connected:
+                raise Unreachable(api.base_url, reason(exc)) from exc
             continue  # idle: reconnect at once, quietly
         except (httpx.TransportError, SSEError) as exc:
             if not connected:

@@ -1,16 +1,15 @@
-"""The logs: ``hookbus messages``, ``attempts``, ``inbound`` (the received log) and
-``dead-letters``; and ``hookbus send``, which publishes a message."""
+"""``hookbus send`` publishes a message; ``hookbus messages`` and ``hookbus attempts`` read
+the deliveries log."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from services.cli_client.api import segment
 from services.cli_client.output import Column, print_json
-from services.cli_client.payloads import moment, read_json
+from services.cli_client.payloads import TIME_HELP, read_json, when
 from services.cli_client.session import Session, json_option, paging, pass_session
 
 MESSAGE_COLUMNS = [
@@ -30,38 +29,6 @@ ATTEMPT_COLUMNS = [
     Column("TIMESTAMP", "timestamp", None),
     Column("ERROR", "error", 30),
 ]
-
-
-def route_outcomes(row: Any) -> str:
-    """``succeeded, failed`` for a received request's routes."""
-    return ", ".join(str(r.get("outcome")) for r in row.get("routes") or []) or "-"
-
-
-INBOUND_COLUMNS = [
-    Column("ID", "id", None),
-    Column("SOURCE", "source_id", None),
-    Column("RECEIVED", "received_at", None),
-    Column("METHOD", "method", 7),
-    Column("PATH", "path", 25),
-    Column("STATUS", "status", 10),
-    Column("VERIFICATION", "verification.result", 12),
-    Column("ROUTES", route_outcomes, 30),
-]
-DEAD_LETTER_COLUMNS = [
-    Column("ID", "id", None),
-    Column("KIND", "kind", 12),
-    Column("AT", "at", None),
-    Column("APP", "app_id", None),
-    Column("ENDPOINT", "endpoint_id", None),
-    Column("MESSAGE", "message_id", None),
-    Column("REASON", "reason", 50),
-]
-TIME_HELP = "ISO 8601, or a duration ago: 30m, 2h, 7d."
-
-
-def when(text: str | None) -> str | None:
-    """An optional moment as ISO 8601."""
-    return None if text is None else moment(text)
 
 
 @click.command()
@@ -97,7 +64,7 @@ def send(
     if session.as_json:
         print_json(answer)
     else:
-        print(f"sent {answer['id']} ({event_type}) to {app}", file=sys.stdout, flush=True)
+        print(f"sent {answer['id']} ({event_type}) to {app}", flush=True)
 
 
 @click.group()
@@ -218,132 +185,3 @@ def get_attempt(session: Session, app: str, attempt: str) -> None:
       hookbus attempts get acme atm_01JD3R...
     """
     session.show("GET", f"/v1/apps/{segment(app)}/attempts/{segment(attempt)}")
-
-
-@click.group()
-def inbound() -> None:
-    """The received log: every request sent to a source, and what its routes did.
-
-    \b
-    Example:
-      hookbus inbound list --source src_01JD3R... --status rejected
-    """
-
-
-@inbound.command("list")
-@click.option("--source", help="Only this source's requests.")
-@click.option("--status", help="accepted, rejected, ignored or duplicate.")
-@click.option("--after", help=TIME_HELP)
-@click.option("--before", help=TIME_HELP)
-@paging
-@pass_session
-def list_inbound(
-    session: Session,
-    source: str | None,
-    status: str | None,
-    after: str | None,
-    before: str | None,
-    limit: int | None,
-    cursor: str | None,
-    every: bool,
-) -> None:
-    """List received requests, newest first.
-
-    \b
-    Example:
-      hookbus inbound list --status accepted --limit 20
-    """
-    params = {"source_id": source, "status": status, "after": when(after), "before": when(before)}
-    session.listing("/v1/inbound", INBOUND_COLUMNS, params, limit=limit, cursor=cursor, every=every)
-
-
-@inbound.command("get")
-@click.argument("inbound_id", metavar="IN")
-@json_option
-@pass_session
-def get_inbound(session: Session, inbound_id: str) -> None:
-    """Show one received request with its headers, body and routes' outcomes.
-
-    \b
-    Example:
-      hookbus inbound get in_01JD3R...
-    """
-    session.show("GET", f"/v1/inbound/{segment(inbound_id)}")
-
-
-@inbound.command("resubmit")
-@click.argument("inbound_id", metavar="IN")
-@json_option
-@pass_session
-def resubmit_inbound(session: Session, inbound_id: str) -> None:
-    """Run the routes again on a stored request (a new in_ entry).
-
-    \b
-    Example:
-      hookbus inbound resubmit in_01JD3R...
-    """
-    session.show("POST", f"/v1/inbound/{segment(inbound_id)}/resubmit")
-
-
-@click.group("dead-letters")
-def dead_letters() -> None:
-    """Dead letters: records no consumer could take, and deliveries that ran out of retries.
-
-    \b
-    Example:
-      hookbus dead-letters list --kind exhausted
-    """
-
-
-@dead_letters.command("list")
-@click.option("--kind", type=click.Choice(["bad_record", "exhausted"]), help="Only this kind.")
-@click.option("--after", help=TIME_HELP)
-@click.option("--before", help=TIME_HELP)
-@paging
-@pass_session
-def list_dead_letters(
-    session: Session,
-    kind: str | None,
-    after: str | None,
-    before: str | None,
-    limit: int | None,
-    cursor: str | None,
-    every: bool,
-) -> None:
-    """List dead letters, newest first.
-
-    \b
-    Example:
-      hookbus dead-letters list --kind bad_record
-    """
-    params = {"kind": kind, "after": when(after), "before": when(before)}
-    path = "/v1/dead-letters"
-    session.listing(path, DEAD_LETTER_COLUMNS, params, limit=limit, cursor=cursor, every=every)
-
-
-@dead_letters.command("get")
-@click.argument("dead_letter", metavar="DL")
-@json_option
-@pass_session
-def get_dead_letter(session: Session, dead_letter: str) -> None:
-    """Show one dead letter: its reason and the record.
-
-    \b
-    Example:
-      hookbus dead-letters get dl_01JD3R...
-    """
-    session.show("GET", f"/v1/dead-letters/{segment(dead_letter)}")
-
-
-@dead_letters.command("redrive")
-@click.argument("dead_letter", metavar="DL")
-@json_option
-@pass_session
-def redrive_dead_letter(session: Session, dead_letter: str) -> None:
-    """Send an exhausted delivery again.
-
-    \b
-    Example:
-      hookbus dead-letters redrive dl_01JD3R...
-    """
-    session.show("POST", f"/v1/dead-letters/{segment(dead_letter)}/redrive")
