@@ -128,6 +128,14 @@ def test_tail_lines_say_what_happened() -> None:
     )
     assert inbound_line(inbound).style == "red"
     assert "invoice.paid" in line("message", {"id": "m", "event_type": "invoice.paid"}).plain
+    # On a terminal the style becomes colour; a pipe gets the plain text.
+    shown, piped = io.StringIO(), io.StringIO()
+    Console(force_terminal=True, color_system="standard", file=shown).print(
+        attempt_line({**attempt, "outcome": "succeeded"})
+    )
+    assert "\x1b[32m" in shown.getvalue()
+    Console(file=piped).print(attempt_line(attempt))
+    assert "\x1b[" not in piped.getvalue() and "retrying" in piped.getvalue()
 
 
 def test_listen_signs_messages_as_standard_webhooks_verifies() -> None:
