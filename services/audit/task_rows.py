@@ -8,13 +8,15 @@ from typing import Any
 import orjson
 from sqlalchemy import Table
 
+from services.audit.erasure import expunge_row
 from services.audit.rows import Origin, Row, epoch_ms, to_json
+from services.audit.schema import expunged_messages
 from services.audit.task_schema import task_progress, tasks
 
 
 def task_rows(record: Mapping[str, Any], _origin: Origin | None = None) -> list[tuple[Table, Row]]:
-    """The row of a request or progress record (an expunge record has none: see
-    :mod:`services.audit.erasure`)."""
+    """The row of a request, progress or expunge record (the store carries out an expunge
+    when it writes its row: see :mod:`services.audit.erasure`)."""
     if record["type"] == "request":
         row = {
             "id": record["id"],
@@ -44,7 +46,7 @@ def task_rows(record: Mapping[str, Any], _origin: Origin | None = None) -> list[
             "finished_at": record.get("finished_at"),
         }
         return [(task_progress, row)]
-    return []
+    return [(expunged_messages, expunge_row(record["app_id"], record["id"], record["at"]))]
 
 
 def task_object(task: Mapping[Any, Any], progress: Mapping[Any, Any] | None) -> dict[str, Any]:

@@ -224,7 +224,9 @@ class TaskWorker:
 
     def _redos(self, job: Job, rows: list[Any]) -> list[Any]:
         offset = job.request.get("config_offset", 0)
-        return [again(self._store.engine, self._prefix, row, offset) for row in rows]
+        # An erased delivery has no body left to send again.
+        kept = [row for row in rows if not row["expunged"]]
+        return [again(self._store.engine, self._prefix, row, offset) for row in kept]
 
     async def _fail(self, job: Job, error: str) -> bool:
         job.state.setdefault("seq", -1)

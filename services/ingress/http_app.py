@@ -11,6 +11,7 @@ from services.ingress import (
     docs_page,
     endpoint_secrets,
     endpoints,
+    erasure,
     errors,
     event_types,
     messages,
@@ -79,4 +80,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(recovery_router)
     app.include_router(tasks.router)
     app.include_router(dead_letters.router)
+    app.include_router(erasure.router)
     return app
