@@ -30,6 +30,8 @@ from shared.json_response import OrjsonResponse
 from shared.request_reply import Reply, ReplyAddress
 
 HEADER = "x-hookbus-sync"
+# FlexDeploy's own name for the same request, so its callers need no change.
+FLEX_HEADER = "flex-sync-webhook"
 Object = dict[str, Any]
 # The header on /docs, beside the receiving URLs' POST operations.
 SYNC_DOCS = {
@@ -41,7 +43,14 @@ SYNC_DOCS = {
             "schema": {"type": "string", "enum": ["true"]},
             "description": "wait for the routes: 200 all succeeded, 404 none matched, 500 one "
             "failed, 504 past HOOKBUS_SYNC_TIMEOUT; the body lists each route's outcome",
-        }
+        },
+        {
+            "name": "flex-sync-webhook",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "enum": ["true"]},
+            "description": "FlexDeploy's name for X-Hookbus-Sync; the same meaning",
+        },
     ]
 }
 ERRORS = {
@@ -52,8 +61,9 @@ ERRORS = {
 
 
 def wants_sync(headers: Mapping[str, str]) -> bool:
-    """True when the request asks to wait for its routes (``X-Hookbus-Sync: true``)."""
-    return headers.get(HEADER, "").strip().lower() == "true"
+    """True when the request asks to wait for its routes (``X-Hookbus-Sync: true``, or
+    FlexDeploy's ``flex-sync-webhook: true``)."""
+    return any(headers.get(name, "").strip().lower() == "true" for name in (HEADER, FLEX_HEADER))
 
 
 def tally(replies: list[Reply]) -> list[Object] | None:
