@@ -44,3 +44,56 @@ def test_flexdeploys_sync_header_waits_for_the_routes(stack: Stack) -> None:
     plain = send(stack, f"/in/{src}/run", content=body)
     assert plain.status_code == 202 and "routes" not in plain.json()
     assert logged(stack, shown["id"])["status"] == "accepted"
+
+
+def sync(stack: Stack, src: str, body: bytes = b'{"n": 1}', **headers: str) -> Any:
+    """A sync-mode request (FlexDeploy's header), answered with the routes that ran."""
+    headers = {"flex-sync-webhook": "true", "content-type": "application/json", **headers}
+    return send(stack, f"/in/{src}/run", content=body, headers=headers)
+
+
+def test_a_disabled_source_answers_404_routes_nothing_until_enabled_again(stack: Stack) -> None:
+    src = open_source(stack, enabled=False)
+    assert stack.client.get(f"/v1/sources/{src}").json()["enabled"] is False
+    to_topic(stack, src)
+    refused = send(stack, f"/in/{src}/run", content=b'{"n": 1}')
+    assert refused.status_code == 404, refused.text
+    assert refused.json()["error"]["code"] == "not_found"
+    entry = logged(stack, refused.headers["x-hookbus-inbound-id"])
+    assert entry["status"] == "ignored" and entry["routes"] == []
+    assert entry["verification"]["reason"] == "the source is disabled"
+    patched = stack.client.patch(f"/v1/sources/{src}", json={"enabled": True})
+    assert patched.status_code == 200 and patched.json()["enabled"] is True
+    answer = sync(stack, src)
+    assert answer.status_code == 200, answer.text
+    # off again: the very next request is refused
+    assert stack.client.patch(f"/v1/sources/{src}", json={"enabled": False}).status_code == 200
+    assert send(stack, f"/in/{src}/run", content=b"{}").status_code == 404
+
+
+def test_the_shared_url_skips_a_disabled_source(stack: Stack) -> None:
+    marker = uuid.uuid4().hex
+    first = open_source(stack, match={"headers": {"x-marker": marker}}, priority=-50)
+    second = open_source(stack, match={"headers": {"x-marker": marker}}, priority=-40)
+    off = stack.client.patch(f"/v1/sources/{first}", json={"enabled": False})
+    assert off.status_code == 200, off.text
+    answer = send(stack, "/hooks/x", content=b"{}", headers={"x-marker": marker})
+    assert answer.status_code == 202, answer.text
+    assert logged(stack, answer.json()["id"])["source_id"] == second
+
+
+def test_a_disabled_route_never_matches_until_enabled_again(stack: Stack) -> None:
+    src = open_source(stack)
+    on = to_topic(stack, src, priority=1)
+    off = to_topic(stack, src, priority=2, enabled=False)
+    assert off["enabled"] is False and on["enabled"] is True
+    answer = sync(stack, src)
+    assert answer.status_code == 200, answer.text
+    assert [r["route_id"] for r in answer.json()["routes"]] == [on["id"]]
+    patched = stack.client.patch(f"/v1/routes/{off['id']}", json={"enabled": True})
+    assert patched.status_code == 200 and patched.json()["enabled"] is True
+    again = sync(stack, src)
+    assert [r["route_id"] for r in again.json()["routes"]] == [on["id"], off["id"]]
+    assert stack.client.patch(f"/v1/routes/{on['id']}", json={"enabled": False}).status_code == 200
+    last = sync(stack, src)
+    assert [r["route_id"] for r in last.json()["routes"]] == [off["id"]]

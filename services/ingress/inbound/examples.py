@@ -35,6 +35,7 @@ SOURCE = {
     "match": {"headers": {"X-GitHub-Event": "*"}},
     "response": None,
     "challenge_required": False,
+    "enabled": True,
     "created_at": CREATED,
     "updated_at": CREATED,
 }
@@ -57,6 +58,7 @@ ROUTE = {
     "id": ROUTE_ID,
     **ROUTE_IN,
     "priority": 0,
+    "enabled": True,
     "created_at": CREATED,
     "updated_at": CREATED,
 }

@@ -94,6 +94,7 @@ class RouteFields(Strict):
         default=None, examples=[{"$.action": "opened"}], description="JSONPath → value, all hold"
     )
     priority: Priority | None = None
+    enabled: bool | None = Field(default=None, description="false: never matches (default true)")
 
     _paths = field_validator("matches")(check_jsonpaths)
 

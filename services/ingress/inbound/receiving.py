@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.ingress.inbound.answers import accepted_answer, exact_answer
 from services.ingress.inbound.body import read_body
+from services.ingress.inbound.disabled import disabled_decision, is_disabled
 from services.ingress.inbound.records import header_map, inbound_record, publish_inbound
 from services.ingress.inbound.shared_url import pick
 from services.ingress.inbound.sources_view import challenge_gate, status_of
@@ -106,13 +107,16 @@ async def receive(
 ) -> Response:
     """Verify, log durably, mark the source verified when due, and answer."""
     incoming = received.request
-    settings = inbound.verifiers.settings(source)
-    verdict = verify(settings, incoming, time.time())
-    status = status_of(hub.config.view, source["id"])
-    gate = challenge_gate(source, status)
-    decision = decide(settings, gate, verdict)
-    # With the challenge gate opted out, decide() never sees an unverified source: mark here.
-    mark = decision.mark_verified or (gate != status and decision.log_status == "accepted")
+    if is_disabled(source):
+        decision, mark = disabled_decision(source["id"]), False
+    else:
+        settings = inbound.verifiers.settings(source)
+        verdict = verify(settings, incoming, time.time())
+        status = status_of(hub.config.view, source["id"])
+        gate = challenge_gate(source, status)
+        decision = decide(settings, gate, verdict)
+        # With the challenge gate opted out, decide() never sees an unverified source: mark.
+        mark = decision.mark_verified or (gate != status and decision.log_status == "accepted")
     _, _, query = incoming.url.partition("?")
     sync = decision.route and wants_sync(received.headers)
     address = hub.replies.new_gathering_address() if sync else None

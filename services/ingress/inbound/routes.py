@@ -110,6 +110,7 @@ async def create_route(body: RouteIn, hub: Hub, inbound: InboundDep) -> OrjsonRe
         "path": _path(body.path),
         "matches": body.matches,
         "priority": body.priority or 0,
+        "enabled": body.enabled is not False,
         "destination": await _destination(hub, inbound, body.destination.model_dump()),
         "created_at": now,
         "updated_at": now,
@@ -143,7 +144,7 @@ async def get_route(rt: str, hub: Hub) -> OrjsonResponse:
 async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     current = await find_route(hub, rt)
     changes = body.model_dump(exclude_unset=True, exclude={"destination"})
-    for required in ("name", "priority"):
+    for required in ("name", "priority", "enabled"):
         if changes.get(required, "") is None:
             del changes[required]
     if "source_id" in changes:

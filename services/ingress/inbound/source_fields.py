@@ -31,6 +31,7 @@ def new_source(body: SourceIn) -> Object:
         "id": new_id("src"),
         **body.model_dump(exclude=set(SHAPED), mode="json"),
         "priority": body.priority or 0,
+        "enabled": body.enabled is not False,
         "created_at": now,
         "updated_at": now,
     }
@@ -40,7 +41,7 @@ def new_source(body: SourceIn) -> Object:
 def patched_source(current: Object, body: SourceFields) -> Object:
     """``current`` with the fields of a PATCH ``body``; raise ``Unprocessable`` likewise."""
     changes = body.model_dump(exclude_unset=True, exclude=set(SHAPED), mode="json")
-    for required in ("name", "provider", "priority"):
+    for required in ("name", "provider", "priority", "enabled"):
         if changes.get(required, "") is None:
             del changes[required]
     _merge_verification(current, changes)

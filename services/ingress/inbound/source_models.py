@@ -101,6 +101,10 @@ class SourceFields(Strict):
         description="meta: the verify token of the hub.challenge handshake (the same as "
         "verification.verify_token)",
     )
+    enabled: bool | None = Field(
+        default=None,
+        description="false: the source answers 404 and routes nothing (default true)",
+    )
 
 
 class SourceIn(SourceFields):
