@@ -4,10 +4,12 @@ providers sign, an app route's event type taken from the request, and a source's
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from tests.support.inbound import logged, route, send, source
+from tests.support.provider_signing import SendGridSigner, teams_headers, teams_token
 from tests.support.stack import Stack
 
 Object = dict[str, Any]
@@ -97,3 +99,52 @@ def test_a_disabled_route_never_matches_until_enabled_again(stack: Stack) -> Non
     assert stack.client.patch(f"/v1/routes/{on['id']}", json={"enabled": False}).status_code == 200
     last = sync(stack, src)
     assert [r["route_id"] for r in last.json()["routes"]] == [off["id"]]
+
+
+SENDGRID_BODY = b'[{"email":"a@example.com","event":"delivered","sg_event_id":"ev-1"}]\r\n'
+
+
+def test_sendgrid_signed_event_webhook_is_verified_with_the_shown_public_key(
+    stack: Stack,
+) -> None:
+    signer = SendGridSigner()
+    created = source(
+        stack, name="sendgrid", provider="sendgrid", verification_key=signer.verification_key
+    )
+    assert created["verification"] == {"verification_key": signer.verification_key}
+    src = created["id"]
+    now = int(time.time())
+    headers = signer.headers(SENDGRID_BODY, now) | {"content-type": "application/json"}
+    answer = send(stack, f"/in/{src}", content=SENDGRID_BODY, headers=headers)
+    assert answer.status_code == 202, answer.text
+    entry = logged(stack, answer.json()["id"])
+    assert entry["status"] == "accepted"
+    assert entry["verification"] == {"result": "verified", "scheme": "sendgrid"}
+    assert stack.client.get(f"/v1/sources/{src}").json()["status"] == "verified"
+    tampered = send(
+        stack, f"/in/{src}", content=SENDGRID_BODY.replace(b"delivered", b"bounce"), headers=headers
+    )
+    assert tampered.status_code == 401, tampered.text
+    stale = signer.headers(SENDGRID_BODY, now - 3600)
+    assert send(stack, f"/in/{src}", content=SENDGRID_BODY, headers=stale).status_code == 401
+    # a key SendGrid never showed: refused, naming the field
+    bad = stack.client.post(
+        "/v1/sources", json={"name": "sg", "provider": "sendgrid", "verification_key": "MFkw"}
+    )
+    assert bad.status_code == 422 and "verification_key" in bad.text
+
+
+def test_teams_outgoing_webhook_is_verified_with_the_security_token(stack: Stack) -> None:
+    token = teams_token()
+    src = source(stack, name="teams", provider="teams", secret=token)["id"]
+    body = b'{"type":"message","text":"<at>hookbus</at> deploy api"}'
+    answer = send(stack, f"/in/{src}", content=body, headers=teams_headers(token, body))
+    assert answer.status_code == 202, answer.text
+    entry = logged(stack, answer.json()["id"])
+    assert entry["verification"] == {"result": "verified", "scheme": "teams"}
+    forged = teams_headers(teams_token(), body)
+    assert send(stack, f"/in/{src}", content=body, headers=forged).status_code == 401
+    bad = stack.client.post(
+        "/v1/sources", json={"name": "t", "provider": "teams", "secret": "not base64!"}
+    )
+    assert bad.status_code == 422 and "secret" in bad.text

@@ -17,7 +17,7 @@ from shared.ids import new_id
 
 Object = dict[str, Any]
 # Fields the API takes but stores elsewhere (or derives): never copied as they are.
-SHAPED = frozenset({"challenge_required", "verify_token"})
+SHAPED = frozenset({"challenge_required", "verify_token", "verification_key"})
 
 
 def _refuse(path: str, message: str) -> Unprocessable:
@@ -51,6 +51,7 @@ def patched_source(current: Object, body: SourceFields) -> Object:
 def _finish(source: Object, body: SourceFields, before: Object | None) -> Object:
     source["challenge_required"] = _challenge_required(source, body.challenge_required, before)
     _fold_verify_token(source, body.verify_token, body.verification)
+    _fold_verification_key(source, body.verification_key, body.verification)
     if source["provider"] == "generic" and source.get("verification") is None:
         if source.get("secret"):
             raise _refuse(
@@ -91,6 +92,17 @@ def _fold_verify_token(source: Object, token: str | None, given: Object | None) 
     if (given or {}).get("verify_token", token) != token:
         raise _refuse("verify_token", "differs from verification.verify_token; give it once")
     source["verification"] = {**(source.get("verification") or {}), "verify_token": token}
+
+
+def _fold_verification_key(source: Object, key: str | None, given: Object | None) -> None:
+    """Store a top-level ``verification_key`` (SendGrid's public key) in ``verification``."""
+    if key is None:
+        return
+    if source["provider"] != "sendgrid":
+        raise _refuse("verification_key", "only sendgrid sources have a verification key")
+    if (given or {}).get("verification_key", key) != key:
+        raise _refuse("verification_key", "differs from verification.verification_key")
+    source["verification"] = {**(source.get("verification") or {}), "verification_key": key}
 
 
 def _merge_verification(current: Object, changes: Object) -> None:

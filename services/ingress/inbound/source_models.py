@@ -101,6 +101,12 @@ class SourceFields(Strict):
         description="meta: the verify token of the hub.challenge handshake (the same as "
         "verification.verify_token)",
     )
+    verification_key: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="sendgrid: the Event Webhook's verification key as SendGrid shows it (base64 "
+        "ECDSA P-256 public key; stored as verification.verification_key)",
+    )
     enabled: bool | None = Field(
         default=None,
         description="false: the source answers 404 and routes nothing (default true)",
