@@ -9,7 +9,9 @@ import uuid
 from typing import Any
 
 from tests.support.inbound import logged, route, send, source
+from tests.support.outbound import body, new_app, new_endpoint
 from tests.support.provider_signing import SendGridSigner, teams_headers, teams_token
+from tests.support.receiver import Receiver
 from tests.support.stack import Stack
 
 Object = dict[str, Any]
@@ -148,3 +150,67 @@ def test_teams_outgoing_webhook_is_verified_with_the_security_token(stack: Stack
         "/v1/sources", json={"name": "t", "provider": "teams", "secret": "not base64!"}
     )
     assert bad.status_code == 422 and "secret" in bad.text
+
+
+def test_an_app_route_takes_its_event_type_from_a_header_or_the_body(
+    stack: Stack, receiver: Receiver
+) -> None:
+    app = new_app(stack, "github fan-out")
+    new_endpoint(stack, app, receiver.url + "/gh", event_types=["github.*"])
+    new_endpoint(stack, app, receiver.url + "/billing", event_types=["invoice.*"])
+    github = open_source(stack)
+    by_header = route(
+        stack,
+        name="github events",
+        source_id=github,
+        destination={
+            "type": "app",
+            "app_id": app,
+            "event_type": {"header": "X-GitHub-Event", "prefix": "github."},
+        },
+    )
+    assert by_header["destination"]["event_type"] == {
+        "header": "X-GitHub-Event",
+        "prefix": "github.",
+    }
+    for event in ("push", "pull_request"):
+        answer = sync(stack, github, b'{"ref": "main"}', **{"X-GitHub-Event": event})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["routes"][0]["detail"]["event_type"] == f"github.{event}"
+    got = receiver.wait_for(lambda r: r.path == "/gh", count=2)
+    assert sorted(body(r)["type"] for r in got) == ["github.pull_request", "github.push"]
+    # no header: the route fails with the reason, in the answer and in the received log
+    missing = sync(stack, github, b'{"ref": "main"}')
+    assert missing.status_code == 500, missing.text
+    [entry] = logged(stack, missing.json()["id"], routed=True)["routes"]
+    assert entry["outcome"] == "failed" and "X-GitHub-Event" in entry["detail"]["error"]
+    # from the body: one Stripe-like source fans invoice.* out to the billing endpoint
+    stripe_like = open_source(stack)
+    route(
+        stack,
+        name="by type",
+        source_id=stripe_like,
+        destination={"type": "app", "app_id": app, "event_type": {"jsonpath": "$.type"}},
+    )
+    typed = sync(stack, stripe_like, b'{"type": "invoice.paid", "id": "evt_1"}')
+    assert typed.status_code == 200, typed.text
+    [delivered] = receiver.wait_for(lambda r: r.path == "/billing")
+    assert body(delivered)["type"] == "invoice.paid"
+    assert body(delivered)["data"] == {"type": "invoice.paid", "id": "evt_1"}
+    untyped = sync(stack, stripe_like, b'{"id": "evt_2"}')
+    assert untyped.status_code == 500
+    assert "$.type" in untyped.json()["routes"][0]["detail"]["error"]
+
+
+def test_an_event_type_that_is_no_name_header_or_jsonpath_is_refused(stack: Stack) -> None:
+    app = new_app(stack, "refusals")
+    for given in (5, {"header": "X-Event", "jsonpath": "$.t"}, {"jsonpath": "type"}, ["a"]):
+        answer = stack.client.post(
+            "/v1/routes",
+            json={
+                "name": "bad",
+                "destination": {"type": "app", "app_id": app, "event_type": given},
+            },
+        )
+        assert answer.status_code == 422, answer.text
+        assert "event_type" in answer.text

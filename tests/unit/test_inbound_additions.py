@@ -3,15 +3,20 @@ answer, the event type taken from a request, the dedupe key of a request."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
+import pytest
 
 from services.ingress.inbound.disabled import disabled_decision, is_disabled
 from services.ingress.inbound.shared_url import candidates
+from services.router.inbound.event_types import Unresolved, event_type_of
 from services.router.inbound.route_matching import matching_routes
+from shared.contracts import Contract, decode
+from tests.support.records import example
 from tests.unit.test_inbound_receiving import source
-from tests.unit.test_inbound_routing import route, state
+from tests.unit.test_inbound_routing import APP, no_wait, planner, route, state
 
 SRC = "src_1"
 
@@ -49,3 +54,36 @@ def test_a_disabled_source_answers_404_and_is_logged_ignored() -> None:
         False,
         False,
     )
+
+
+def test_the_event_type_is_fixed_or_taken_from_a_header_or_the_body() -> None:
+    inbound = {"headers": {"x-github-event": "push"}}
+    assert event_type_of("fixed.name", inbound, {}) == "fixed.name"
+    spec = {"header": "X-GitHub-Event", "prefix": "github."}
+    assert event_type_of(spec, inbound, {}) == "github.push"
+    assert event_type_of({"header": "X-GitHub-Event"}, inbound, {}) == "push"
+    assert (
+        event_type_of({"jsonpath": "$.type"}, inbound, {"type": "invoice.paid"}) == "invoice.paid"
+    )
+    with pytest.raises(Unresolved, match="no X-GitHub-Event header"):
+        event_type_of(spec, {"headers": {}}, {})
+    with pytest.raises(Unresolved, match=r"\$.type not found"):
+        event_type_of({"jsonpath": "$.type"}, inbound, {"kind": "x"})
+    with pytest.raises(Unresolved, match="not text"):
+        event_type_of({"jsonpath": "$.type"}, inbound, {"type": 7})
+
+
+def test_a_name_made_from_the_request_that_is_no_event_type_fails_the_route() -> None:
+    inbound = example(Contract.INBOUND, "github_push")
+    inbound["headers"]["x-github-event"] = "push it"  # a space: no event type name
+    spec = {"header": "X-GitHub-Event", "prefix": "gh."}
+    to_app = route("rt_2", destination={"type": "app", "app_id": APP, "event_type": spec})
+    view = state(("app", {"id": APP, "name": "a"}), ("route", to_app))
+    out = asyncio.run(planner(view).plan(orjson.dumps(inbound), no_wait))
+    assert [o.topic for o in out] == ["p.attempts"]
+    [entry] = decode(Contract.INBOUND_ROUTED, out[0].value)["routes"]
+    assert entry["outcome"] == "failed"
+    assert entry["detail"]["error"] == "'gh.push it' is not a valid event type name"
+    inbound["headers"]["x-github-event"] = "push"
+    out = asyncio.run(planner(view).plan(orjson.dumps(inbound), no_wait))
+    assert decode(Contract.EVENT, out[0].value)["event_type"] == "gh.push"

@@ -64,7 +64,10 @@ async def _destination(hub: Ingress, inbound: Inbound, given: Object) -> Object:
     app = hub.config.view.lookup("app", given["app_id"])
     if app is None:
         raise _refuse("destination.app_id", f"no app {given['app_id']!r}")
-    return {"type": "app", "app_id": app["id"], "event_type": given["event_type"]}
+    event_type = given["event_type"]
+    if isinstance(event_type, dict):  # taken from the request: stored without empty fields
+        event_type = {name: value for name, value in event_type.items() if value is not None}
+    return {"type": "app", "app_id": app["id"], "event_type": event_type}
 
 
 def _check_source(hub: Ingress, source_id: str | None) -> None:

@@ -18,9 +18,10 @@ from typing import Any, Protocol
 from services.router.deliveries import Outgoing
 from services.router.inbound import destinations
 from services.router.inbound.destinations import Produced
+from services.router.inbound.event_types import Unresolved, event_type_of
 from services.router.inbound.route_matching import matching_routes
 from shared import clock
-from shared.contracts import Contract, decode, encode
+from shared.contracts import Contract, decode, encode, validate
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import decode_body, document
 from shared.inbound_sync import routed_reply
@@ -116,13 +117,31 @@ class InboundPlanner:
         if destination["type"] == "app":
             if self.config.get("app", destination["app_id"]) is None:
                 return destinations.failed(route, f"app {destination['app_id']} does not exist")
-            produced = destinations.to_app(route, inbound, doc, self.events_topic)
-            problem = self._schema_problem(destination["event_type"], produced.record["payload"])
+            try:
+                event_type = event_type_of(destination["event_type"], inbound, doc)
+            except Unresolved as exc:
+                return destinations.failed(route, str(exc))
+            produced = destinations.to_app(route, inbound, doc, self.events_topic, event_type)
+            problem = self._name_problem(produced.record) or self._schema_problem(
+                event_type, produced.record["payload"]
+            )
             return produced if problem is None else destinations.failed(route, problem)
         error = await self._topic_ready(destination["topic"])
         if error is not None:
             return destinations.failed(route, error)
         return destinations.to_kafka(route, inbound, doc)
+
+    @staticmethod
+    def _name_problem(event: Object) -> str | None:
+        """Why ``event`` may not be published: an event type taken from the request that is
+        not a valid name (as the events contract says), or None."""
+        try:
+            validate(Contract.EVENT, event)
+        except BadRecord as exc:
+            if "event_type" in exc.reason:
+                return f"{event['event_type']!r} is not a valid event type name"
+            return exc.reason
+        return None
 
     def _schema_problem(self, event_type: str, payload: Object) -> str | None:
         """Why ``payload`` may not be published as ``event_type`` (its catalogue schema, as the
