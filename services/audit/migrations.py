@@ -122,6 +122,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX IF NOT EXISTS ix_inbound_routings_routed ON inbound_routings (routed_at)",
         ),
     ),
+    Migration(
+        5,
+        "the received log marks requests that repeated a source's dedupe key",
+        add_column("inbound_routings", "duplicate_of", "VARCHAR"),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

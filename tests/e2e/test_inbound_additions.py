@@ -8,7 +8,11 @@ import time
 import uuid
 from typing import Any
 
-from tests.support.inbound import logged, route, send, source
+import httpx
+import orjson
+
+from tests.e2e.test_publish_safety import second_ingress
+from tests.support.inbound import consume, logged, route, send, source
 from tests.support.outbound import body, new_app, new_endpoint
 from tests.support.provider_signing import SendGridSigner, teams_headers, teams_token
 from tests.support.receiver import Receiver
@@ -214,3 +218,96 @@ def test_an_event_type_that_is_no_name_header_or_jsonpath_is_refused(stack: Stac
         )
         assert answer.status_code == 422, answer.text
         assert "event_type" in answer.text
+
+
+def delivery(stack: Stack, src: str, delivery_id: str, base: str = "") -> Any:
+    """A GitHub-like delivery: the same X-GitHub-Delivery on every retry of one event."""
+    url = (base or stack.base_url) + f"/in/{src}/push"
+    headers = {"X-GitHub-Delivery": delivery_id, "content-type": "application/json"}
+    return httpx.post(url, content=b'{"ref": "main"}', headers=headers, timeout=30)
+
+
+def test_a_repeated_delivery_is_answered_as_a_duplicate_and_routes_nothing(stack: Stack) -> None:
+    created = source(
+        stack,
+        name="github deduped",
+        provider="generic",
+        dedupe={"header": "X-GitHub-Delivery"},
+    )
+    assert created["dedupe"] == {"header": "X-GitHub-Delivery", "window": "24h"}
+    src = created["id"]
+    kafka = to_topic(stack, src)
+    first = delivery(stack, src, "d-1")
+    assert first.status_code == 202, first.text
+    first_id = first.json()["id"]
+    repeat = delivery(stack, src, "d-1")
+    assert repeat.status_code == 200, repeat.text
+    assert repeat.json() == {"id": first_id, "duplicate": True}
+    repeat_id = repeat.headers["x-hookbus-inbound-id"]
+    entry = logged(stack, repeat_id, routed=True)
+    assert entry["status"] == "duplicate" and entry["routes"] == []
+    assert entry["duplicate_of"] == first_id
+    assert logged(stack, first_id, routed=True)["status"] == "accepted"
+    listed = stack.client.get("/v1/inbound", params={"source_id": src, "status": "duplicate"})
+    assert [e["id"] for e in listed.json()["data"]] == [repeat_id]
+    # another delivery is not a duplicate, nor is a request without the header
+    assert delivery(stack, src, "d-2").status_code == 202
+    plain = send(stack, f"/in/{src}/push", content=b"{}")
+    assert plain.status_code == 202
+    # a sync caller repeating a delivery gets the same answer
+    again = send(
+        stack,
+        f"/in/{src}/push",
+        content=b"{}",
+        headers={"X-GitHub-Delivery": "d-2", "X-Hookbus-Sync": "true"},
+    )
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    topic = kafka["destination"]["topic"]
+    records = consume(stack.env["HOOKBUS_KAFKA_BOOTSTRAP"], topic, lambda found: len(found) >= 3)
+    assert sorted(r["headers"].get("x-github-delivery", "-") for r in records) == [
+        "-",
+        "d-1",
+        "d-2",
+    ]
+
+
+def test_dedupe_holds_across_ingress_copies_and_a_router_restart(stack: Stack) -> None:
+    src = source(
+        stack, name="stripe-like", provider="generic", dedupe={"jsonpath": "$.id", "window": "1h"}
+    )["id"]
+    to_topic(stack, src)
+
+    def event(base: str, event_id: str) -> Any:
+        body = orjson.dumps({"id": event_id, "type": "invoice.paid"})
+        return httpx.post(f"{base}/in/{src}/x", content=body, timeout=30)
+
+    first = event(stack.base_url, "evt_1")
+    assert first.status_code == 202, first.text
+    with second_ingress(stack) as other:
+        repeat = event(str(other.base_url), "evt_1")
+        assert repeat.status_code == 200, repeat.text
+        assert repeat.json() == {"id": first.json()["id"], "duplicate": True}
+    stack.processes["router"].kill()
+    stack.processes["router"].wait(30)
+    stack.start_service("router")
+    stack.wait_ready("router")
+    after = event(stack.base_url, "evt_1")
+    assert after.status_code == 200, after.text
+    assert after.json() == {"id": first.json()["id"], "duplicate": True}
+    assert event(stack.base_url, "evt_2").status_code == 202
+
+
+def test_bad_dedupe_settings_are_refused_naming_the_field(stack: Stack) -> None:
+    cases = [
+        ({"cookie": "x"}, "dedupe.cookie"),
+        ({"header": "X-A", "jsonpath": "$.id"}, "dedupe"),
+        ({"jsonpath": "id"}, "dedupe.jsonpath"),
+        ({"header": "X-A", "window": "soon"}, "dedupe.window"),
+        ({"header": "X-A", "window": "30d"}, "dedupe.window"),
+    ]
+    for dedupe, field in cases:
+        answer = stack.client.post(
+            "/v1/sources", json={"name": "bad", "provider": "generic", "dedupe": dedupe}
+        )
+        assert answer.status_code == 422, (dedupe, answer.text)
+        assert field in answer.text, (dedupe, answer.text)

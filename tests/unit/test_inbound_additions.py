@@ -9,14 +9,18 @@ from typing import Any
 import orjson
 import pytest
 
+from services.ingress.inbound.dedupe import dedupe_field
 from services.ingress.inbound.disabled import disabled_decision, is_disabled
 from services.ingress.inbound.shared_url import candidates
+from services.router.claims import Claims
 from services.router.inbound.event_types import Unresolved, event_type_of
 from services.router.inbound.route_matching import matching_routes
+from services.router.window import Window
 from shared.contracts import Contract, decode
 from tests.support.records import example
 from tests.unit.test_inbound_receiving import source
 from tests.unit.test_inbound_routing import APP, no_wait, planner, route, state
+from tests.unit.test_router_window import Clock
 
 SRC = "src_1"
 
@@ -87,3 +91,43 @@ def test_a_name_made_from_the_request_that_is_no_event_type_fails_the_route() ->
     inbound["headers"]["x-github-event"] = "push"
     out = asyncio.run(planner(view).plan(orjson.dumps(inbound), no_wait))
     assert decode(Contract.EVENT, out[0].value)["event_type"] == "gh.push"
+
+
+def inbound_with_key(key: str, ident: str, received_at: str) -> dict[str, Any]:
+    record = example(Contract.INBOUND, "github_push")
+    record.update(id=ident, received_at=received_at, dedupe={"key": key, "window_s": 60.0})
+    return record
+
+
+def test_the_window_judges_a_repeated_dedupe_key_within_the_sources_window() -> None:
+    clock = Clock()
+    clock.now = clock_at = 1_800_000_000.0
+    judge = Window(Claims(), "t.changelog", 3600.0, clock)
+    stamp = "2027-01-15T08:00:00.000Z"  # 1_800_000_000
+    first = inbound_with_key("d-1", "in_A", stamp)
+    verdict, claims = judge.judge_inbound(first, 0, 10)
+    assert (
+        verdict is None
+        and len(claims) == 1
+        and claims[0].key == b"%s/in/d-1" % (first["source_id"].encode())
+    )
+    # consumed again after a crash: its own claim, not a duplicate
+    assert judge.judge_inbound(first, 0, 10)[0] is None
+    assert judge.judge_inbound(inbound_with_key("d-1", "in_B", stamp), 0, 11) == ("in_A", [])
+    assert judge.judge_inbound(inbound_with_key("d-2", "in_C", stamp), 0, 12)[0] is None
+    clock.now = clock_at + 61  # past the source's 60 s window
+    late = judge.judge_inbound(inbound_with_key("d-1", "in_D", stamp), 0, 13)
+    assert late[0] is None and len(late[1]) == 1
+
+
+def test_the_dedupe_key_comes_from_a_header_or_the_body() -> None:
+    by_header = {"dedupe": {"header": "X-GitHub-Delivery", "window": "1h"}}
+    found = dedupe_field(by_header, {"x-github-delivery": "abc"}, b"")
+    assert found == {"key": "abc", "window_s": 3600.0}
+    assert dedupe_field(by_header, {}, b"") is None
+    by_path = {"dedupe": {"jsonpath": "$.id", "window": "24h"}}
+    assert dedupe_field(by_path, {}, b'{"id": 7}') == {"key": "7", "window_s": 86400.0}
+    assert dedupe_field(by_path, {}, b'{"other": 7}') is None
+    assert dedupe_field({}, {"x-github-delivery": "abc"}, b"") is None
+    long = dedupe_field(by_header, {"x-github-delivery": "x" * 500}, b"")
+    assert long is not None and long["key"].startswith("sha256:") and len(long["key"]) < 100

@@ -5,7 +5,9 @@ topic (every request, whatever its verdict) → mark the source verified if this
 proof → answer. A ``2xx`` is sent only once the request is durable in Kafka; if Kafka does not
 acknowledge, ``503`` and nothing was accepted. These URLs are public: each source's
 verification protects them. With ``X-Hookbus-Sync: true`` a request whose routes run is
-answered with their outcomes instead (:mod:`.sync_mode`).
+answered with their outcomes instead (:mod:`.sync_mode`). A request to a source that dedupes
+waits for the router's verdict first: a repeat is answered ``200 {"id": <first>, "duplicate":
+true}`` (:mod:`.dedupe_answer`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from fastapi import APIRouter, Request, Response
 
 from services.ingress.inbound.answers import accepted_answer, exact_answer
 from services.ingress.inbound.body import read_body
+from services.ingress.inbound.dedupe import dedupe_field
+from services.ingress.inbound.dedupe_answer import deduped_answer
 from services.ingress.inbound.disabled import disabled_decision, is_disabled
 from services.ingress.inbound.records import header_map, inbound_record, publish_inbound
 from services.ingress.inbound.shared_url import pick
@@ -119,7 +123,8 @@ async def receive(
         mark = decision.mark_verified or (gate != status and decision.log_status == "accepted")
     _, _, query = incoming.url.partition("?")
     sync = decision.route and wants_sync(received.headers)
-    address = hub.replies.new_gathering_address() if sync else None
+    dedupe = dedupe_field(source, received.headers, incoming.body) if decision.route else None
+    address = hub.replies.new_gathering_address() if sync or dedupe else None
     record = inbound_record(
         source["id"],
         incoming.method,
@@ -132,6 +137,7 @@ async def receive(
         route=decision.route,
         config_offset=config_offset,
         reply_to=None if address is None else address.as_record(),
+        dedupe=dedupe,
     )
     try:
         await publish_inbound(hub, inbound.written, record)
@@ -140,8 +146,10 @@ async def receive(
             await mark_verified(hub, source["id"])
         if decision.answer is not None:
             return exact_answer(decision.answer, record["id"])
-        if address is not None:
+        if address is not None and sync:
             return await sync_answer(hub, address, record["id"])
+        if address is not None:
+            return await deduped_answer(hub, address, source.get("response"), record["id"])
         return accepted_answer(source.get("response"), record["id"])
     finally:
         if address is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.ingress.inbound.dedupe import stored
 from services.ingress.inbound.source_models import SourceFields, SourceIn
 from services.ingress.inbound.verification import CHALLENGE_PROVIDERS
 from shared import clock
@@ -61,6 +62,7 @@ def _finish(source: Object, body: SourceFields, before: Object | None) -> Object
                 '"encoding": "hex"}',
             )
         source["verification"] = {"type": "none"}  # accepts every request, and shows it
+    source["dedupe"] = stored(source.get("dedupe"))
     if source.get("match") is not None:  # a predicate group left out is stored absent
         source["match"] = {k: v for k, v in source["match"].items() if v is not None}
     return source

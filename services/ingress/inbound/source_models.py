@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from services.ingress.inbound.dedupe import DedupeIn
 from services.ingress.inbound.models import Name, Priority, check_jsonpaths
 from services.ingress.inbound.verification import Provider
 from services.ingress.models import Strict
@@ -110,6 +111,12 @@ class SourceFields(Strict):
     enabled: bool | None = Field(
         default=None,
         description="false: the source answers 404 and routes nothing (default true)",
+    )
+    dedupe: DedupeIn | None = Field(
+        default=None,
+        description="a repeat of the same header or JSONPath value within window answers 200 "
+        '{"id": <first>, "duplicate": true} and routes nothing',
+        examples=[{"header": "X-GitHub-Delivery", "window": "24h"}],
     )
 
 

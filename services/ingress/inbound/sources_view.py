@@ -63,6 +63,7 @@ def public(source: Object, view: ConfigState, base_url: str) -> Object:
         "response": source.get("response"),
         "challenge_required": source.get("challenge_required", False),
         "enabled": source.get("enabled", True),
+        "dedupe": source.get("dedupe"),
         "created_at": source["created_at"],
         "updated_at": source["updated_at"],
     }

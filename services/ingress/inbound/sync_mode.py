@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.ingress.inbound.answers import ID_HEADER
+from services.ingress.inbound.answers import ID_HEADER, duplicate_answer, duplicate_of
 from services.ingress.state import Ingress
 from shared.inbound_sync import ROUTER, status_of
 from shared.json_response import OrjsonResponse
@@ -86,7 +86,9 @@ def tally(replies: list[Reply]) -> list[Object] | None:
 
 
 def complete(replies: list[Reply]) -> bool:
-    """True once every route's outcome is known."""
+    """True once every route's outcome is known (or the router said it is a duplicate)."""
+    if duplicate_of(replies) is not None:
+        return True
     routes = tally(replies)
     return routes is not None and all(entry["outcome"] != "pending" for entry in routes)
 
@@ -113,5 +115,8 @@ async def sync_answer(hub: Ingress, address: ReplyAddress, inbound_id: str) -> O
     """Wait for the routes of the request answered at ``address`` (at most
     ``HOOKBUS_SYNC_TIMEOUT``) and answer with their outcomes."""
     replies, _ = await hub.replies.gather(address, complete, hub.settings.sync_timeout)
+    first = duplicate_of(replies)
+    if first is not None:
+        return duplicate_answer(first, inbound_id)
     status, body = summary(inbound_id, replies)
     return OrjsonResponse(body, status_code=status, headers={ID_HEADER: inbound_id})

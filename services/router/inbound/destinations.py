@@ -57,6 +57,7 @@ def to_kafka(route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any) -> 
     key = kafka_key(destination, inbound, doc)
     record = {**inbound, "route_id": route["id"]}
     record.pop("reply_to", None)
+    record.pop("dedupe", None)
     outcome = _entry(route, "succeeded", {"topic": destination["topic"], "key": key})
     return Produced(destination["topic"], key, record, outcome)
 
