@@ -16,6 +16,7 @@ from services.ingress.examples import (
     body_examples,
 )
 from services.ingress.models import EndpointIn, EndpointPatch
+from services.ingress.operational import endpoint_event
 from services.ingress.paging import page
 from services.ingress.publisher import event_record, publish
 from services.ingress.state import Cursor, Hub, Ingress, Limit
@@ -119,6 +120,7 @@ async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> OrjsonRespons
         "secrets": [{"secret": secret, "expires_at": None}],
     }
     await hub.config.put("endpoint", endpoint)
+    await endpoint_event(hub, "endpoint.created", endpoint)
     if body.ping:
         await ping(hub, endpoint)
     return OrjsonResponse(public(endpoint), status_code=201)
@@ -162,6 +164,9 @@ async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> Or
         changes["disabled_reason"] = None
     updated = {**current, **changes, "updated_at": clock.iso()}
     await hub.config.put("endpoint", updated)
+    await endpoint_event(hub, "endpoint.updated", updated)
+    if updated.get("enabled") and not current.get("enabled", True):
+        await endpoint_event(hub, "endpoint.enabled", updated)
     return OrjsonResponse(public(updated))
 
 
@@ -169,6 +174,7 @@ async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> Or
 async def delete_endpoint(app: str, ep: str, hub: Hub) -> Response:
     current = await find_endpoint(hub, app, ep)
     await hub.config.delete("endpoint", current["id"])
+    await endpoint_event(hub, "endpoint.deleted", current)
     return Response(status_code=204)
 
 

@@ -29,6 +29,7 @@ from services.ingress.inbound.sources_view import challenge_gate, status_of
 from services.ingress.inbound.state import Inbound, InboundDep
 from services.ingress.inbound.sync_mode import SYNC_DOCS, sync_answer, wants_sync
 from services.ingress.inbound.verification import InboundRequest, decide, verify
+from services.ingress.operational import source_verified
 from services.ingress.state import Hub, Ingress
 from shared import clock, metrics
 from shared.errors import NotFound
@@ -163,3 +164,6 @@ async def mark_verified(hub: Ingress, source_id: str) -> None:
         return
     state = {"id": source_id, "status": "verified", "verified_at": clock.iso()}
     await hub.config.put("source_state", state)
+    source = hub.config.view.get("source", source_id)
+    if source is not None:
+        await source_verified(hub, source, state["verified_at"])
