@@ -21,6 +21,7 @@ SOURCE_IN = {
     "secret": "my-webhook-secret",
     "priority": 10,
     "match": {"headers": {"X-GitHub-Event": "*"}},
+    "dedupe": {"header": "X-GitHub-Delivery", "window": "24h"},
 }
 SOURCE = {
     "id": SOURCE_ID,
@@ -36,6 +37,7 @@ SOURCE = {
     "response": None,
     "challenge_required": False,
     "enabled": True,
+    "dedupe": {"header": "X-GitHub-Delivery", "window": "24h"},
     "created_at": CREATED,
     "updated_at": CREATED,
 }
