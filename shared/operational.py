@@ -13,7 +13,8 @@ publishes the events it sees itself, straight onto the events topic, as an ordin
 - ``message.attempt.exhausted`` (app_id, endpoint_id, message_id, last_attempt_id): the
   dispatcher, once the last attempt is recorded;
 - ``source.verified`` (source_id, name, provider): the ingress that marks it verified;
-- ``task.completed`` (task_id, kind, status, total, done): whoever finishes a task.
+- ``task.completed`` (task_id, kind, app_id, status, total, done, finished_at): whoever
+  finishes a task, with :func:`publish_task_completed`.
 
 Nothing about the operational app's own endpoints is ever published (it would feed itself).
 Events that may be seen twice (two ingress copies, a redelivered attempt) carry an id fixed by
@@ -123,3 +124,27 @@ async def publish_operational(
         )
         return False
     return True
+
+
+def task_completed_data(task: Object) -> Object:
+    """The data of ``task.completed``, from a task as ``GET /v1/tasks/{task}`` shows it."""
+    return {
+        "task_id": task["id"],
+        "kind": task.get("kind"),
+        "app_id": task.get("app_id"),
+        "status": task.get("status"),
+        "total": task.get("total"),
+        "done": task.get("done"),
+        "finished_at": task.get("finished_at"),
+    }
+
+
+async def publish_task_completed(
+    producer: AIOKafkaProducer, events_topic: str, task: Object
+) -> bool:
+    """Tell the operator that ``task`` ended (``done`` or ``failed``); told once per task id,
+    nothing for a task on the operational app itself. Never raises for Kafka (see
+    :func:`publish_operational`)."""
+    return await publish_operational(
+        producer, events_topic, "task.completed", task_completed_data(task), once_key=task["id"]
+    )

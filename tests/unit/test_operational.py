@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import pytest
 
 from shared.contracts import Contract, validate
@@ -16,6 +17,7 @@ from shared.operational import (
     operational_app,
     operational_event,
     publish_operational,
+    publish_task_completed,
 )
 
 
@@ -64,3 +66,31 @@ def test_nothing_is_published_about_the_operational_app_itself() -> None:
     )
     [(topic, key, _value)] = producer.sent
     assert topic == "p.events" and key == OPERATIONAL_APP_ID.encode()
+
+
+def test_a_finished_task_is_told_once_with_its_progress() -> None:
+    producer = Producer()
+    task = {
+        "id": "task_1",
+        "kind": "replay",
+        "app_id": "app_x",
+        "status": "done",
+        "total": 10,
+        "done": 10,
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "finished_at": "2026-01-01T00:01:00.000Z",
+    }
+    assert asyncio.run(publish_task_completed(producer, "p.events", task))  # type: ignore[arg-type]
+    [(_topic, _key, value)] = producer.sent
+    record = orjson.loads(value or b"")
+    assert record["event_type"] == "task.completed" and record["dedupe"] is True
+    assert record["payload"] == {
+        "task_id": "task_1",
+        "kind": "replay",
+        "app_id": "app_x",
+        "status": "done",
+        "total": 10,
+        "done": 10,
+        "finished_at": "2026-01-01T00:01:00.000Z",
+    }
+    assert record["id"] == operational_event("task.completed", {}, once_key="task_1")["id"]
