@@ -301,6 +301,8 @@ def test_failing_past_the_disable_limit_disables_with_a_reason() -> None:
     assert attempt["outcome"] == "failed"  # disabled now: no retry
     [(_, change, _)] = writer.updates
     assert change["enabled"] is False and since in change["disabled_reason"]
+    [told] = sent_to(producer, "t.events")
+    assert told["event_type"] == "endpoint.disabled" and told["payload"]["reason"] == "failing"
 
 
 def test_ordered_endpoint_retries_in_its_lane() -> None:

@@ -51,7 +51,29 @@ SYNC_DOCS = {
             "schema": {"type": "string", "enum": ["true"]},
             "description": "FlexDeploy's name for X-Hookbus-Sync; the same meaning",
         },
-    ]
+    ],
+    "responses": {
+        "200": {
+            "description": "sync mode: every route succeeded; or, for a source with dedupe, "
+            "a repeat of a key seen within its window (nothing routed)",
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "duplicate": {
+                            "value": {"id": "in_01JD3R0A00B1C2D3E4F5G6H7J8", "duplicate": True}
+                        },
+                        "sync": {
+                            "value": {
+                                "id": "in_01JD3R0A00B1C2D3E4F5G6H7J8",
+                                "outcome": "succeeded",
+                                "routes": [],
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
 }
 ERRORS = {
     404: ("no_route_matched", "no_match", "no route matched this request"),
