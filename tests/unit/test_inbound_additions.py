@@ -75,6 +75,8 @@ def test_the_event_type_is_fixed_or_taken_from_a_header_or_the_body() -> None:
         event_type_of({"jsonpath": "$.type"}, inbound, {"kind": "x"})
     with pytest.raises(Unresolved, match="not text"):
         event_type_of({"jsonpath": "$.type"}, inbound, {"type": 7})
+    with pytest.raises(Unresolved, match="neither a name"):
+        event_type_of({}, inbound, {})
 
 
 def test_a_name_made_from_the_request_that_is_no_event_type_fails_the_route() -> None:

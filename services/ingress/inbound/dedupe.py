@@ -65,7 +65,7 @@ class DedupeIn(Strict):
 def check_window(source: dict[str, Any], longest: float) -> None:
     """Refuse (422 naming ``dedupe.window``) a window longer than the router keeps claims."""
     dedupe = source.get("dedupe")
-    if dedupe and parse_duration(dedupe["window"]) > longest:
+    if dedupe and parse_duration(dedupe.get("window") or DEFAULT_WINDOW) > longest:
         message = f"must be at most {longest:g}s (HOOKBUS_DEDUPE_WINDOW)"
         details = [{"path": "dedupe.window", "msg": message}]
         raise Unprocessable(f"dedupe.window: {message}", details)
@@ -96,4 +96,4 @@ def dedupe_field(
     key = value if isinstance(value, str) else orjson.dumps(value).decode()
     if len(key) > MAX_KEY_CHARS:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-    return {"key": key, "window_s": parse_duration(dedupe["window"])}
+    return {"key": key, "window_s": parse_duration(dedupe.get("window") or DEFAULT_WINDOW)}

@@ -27,7 +27,9 @@ def event_type_of(spec: Any, inbound: Mapping[str, Any], doc: Any) -> str:
     :class:`Unresolved` with a reason fit for the received log."""
     if isinstance(spec, str):
         return spec
-    if "header" in spec:
+    if not isinstance(spec, dict) or not (spec.get("header") or spec.get("jsonpath")):
+        raise Unresolved(f"the route's event_type {spec!r} is neither a name, a header nor a path")
+    if spec.get("header"):
         name = str(spec["header"])
         value = inbound["headers"].get(name.lower(), "").strip()
         if not value:
