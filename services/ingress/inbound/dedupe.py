@@ -86,9 +86,10 @@ def dedupe_field(
     dedupe = source.get("dedupe")
     if not dedupe:
         return None
+    value: Any = None
     if dedupe.get("header"):
-        value: Any = headers.get(dedupe["header"].lower(), "").strip() or None
-    else:
+        value = headers.get(dedupe["header"].lower(), "").strip() or None
+    elif dedupe.get("jsonpath"):
         found = find(dedupe["jsonpath"], document(body, headers.get("content-type")))
         value = found[0] if found else None
     if value is None or value == "":
