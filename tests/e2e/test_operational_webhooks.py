@@ -85,6 +85,12 @@ def test_the_operator_hears_of_endpoints_deliveries_and_sources_signed(stack: St
         assert send(stack, f"/in/{src}", content=b"{}").status_code == 202
         verified = told(receiver, "source.verified", source_id=src)["data"]
         assert verified["provider"] == "generic"
+        replay = stack.client.post(
+            f"/v1/apps/{app}/replay", json={"since": "2000-01-01T00:00:00Z", "only": "all"}
+        )
+        assert replay.status_code == 202, replay.text
+        finished = told(receiver, "task.completed", task_id=replay.json()["id"])["data"]
+        assert finished["app_id"] == app and finished["status"] == "done"
         # every one signed with the operational endpoint's secret, as any delivery is
         delivered = receiver.matching(lambda r: r.path.startswith("/ops"))
         for request in delivered:
