@@ -34,6 +34,8 @@ inbound_requests = Table(
     Index("ix_inbound_source_ts", "source_id", "ts_ms", "id"),
     Index("ix_inbound_status_ts", "status", "ts_ms", "id"),
     Index("ix_inbound_source_status_ts", "source_id", "status", "ts_ms", "id"),
+    Index("ix_inbound_stream", "kafka_partition", "kafka_offset"),
+    Index("ix_inbound_source_stream", "source_id", "kafka_partition", "kafka_offset"),
 )
 
 # One row per routed request: present once the router has run its routes (maybe none).
@@ -44,6 +46,8 @@ inbound_routings = Table(
     Column("source_id", String, nullable=False),
     Column("routed_at", String, nullable=False),
     Column("route_count", Integer, nullable=False),
+    # Set when the request repeated a dedupe key: the first request's id (status "duplicate").
+    Column("duplicate_of", String, nullable=True),
     Index("ix_inbound_routings_routed", "routed_at"),  # retention finds orphans by it
 )
 

@@ -12,15 +12,23 @@ from fastapi import APIRouter, Depends, Response
 
 from services.ingress.auth import authorized
 from services.ingress.examples import EVENT_TYPE, EVENT_TYPE_IN, answers, body_examples
-from services.ingress.models import EventTypeIn, EventTypePatch
+from services.ingress.models import EventTypeIn, EventTypePatch, VersionIn
 from services.ingress.paging import page
 from services.ingress.state import Cursor, Hub, Ingress, Limit
 from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.json_response import OrjsonResponse
 from shared.payload_schemas import check_schema
+from shared.type_patterns import accepts_type
 
 KIND = "event_type"
+IN_USE = {
+    "error": {
+        "code": "version_in_use",
+        "message": "versions still used by endpoints: v0; move them first",
+        "details": {"endpoint_ids": ["ep_01JD3QXZ3P4Q5R6S7T8V9W0X1Y"]},
+    }
+}
 router = APIRouter(
     prefix="/v1/event-types", tags=["event types"], dependencies=[Depends(authorized)]
 )
@@ -28,8 +36,35 @@ router = APIRouter(
 
 def public(event_type: dict[str, Any]) -> dict[str, Any]:
     """The event type as the API shows it."""
-    keys = ("name", "description", "schema", "created_at", "updated_at")
-    return {key: event_type.get(key) for key in keys}
+    keys = ("name", "description", "schema", "versions", "version_header")
+    return {key: event_type.get(key) for key in (*keys, "created_at", "updated_at")}
+
+
+def _versions(given: list[VersionIn] | None) -> list[dict[str, Any]] | None:
+    """The versions as stored: a transform left out is stored absent."""
+    if given is None:
+        return None
+    return [version.model_dump(exclude_none=True) for version in given]
+
+
+def _check_versions_kept(hub: Ingress, current: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Raise :class:`Conflict` when a PATCH drops a version an endpoint of this type is on:
+    that endpoint would silently get another body shape."""
+    if "versions" not in changes:
+        return
+    kept = {version["name"] for version in changes["versions"] or []}
+    gone = {version["name"] for version in current.get("versions") or []} - kept
+    users = [
+        endpoint["id"]
+        for endpoint in hub.config.view.all("endpoint")
+        if endpoint.get("version") in gone and accepts_type(endpoint, current["name"])
+    ]
+    if users:
+        raise Conflict(
+            f"versions still used by endpoints: {', '.join(sorted(gone))}; move them first",
+            {"endpoint_ids": sorted(users)[:20]},
+            code="version_in_use",
+        )
 
 
 async def find_event_type(hub: Ingress, name: str) -> dict[str, Any]:
@@ -61,6 +96,8 @@ async def create_event_type(body: EventTypeIn, hub: Hub) -> OrjsonResponse:
         "name": body.name,
         "description": body.description,
         "schema": body.json_schema,
+        "versions": _versions(body.versions),
+        "version_header": body.version_header,
         "created_at": now,
         "updated_at": now,
     }
@@ -85,14 +122,18 @@ async def get_event_type(name: str, hub: Hub) -> OrjsonResponse:
     "/{name}",
     summary="Update an event type's description or schema",
     openapi_extra=body_examples({"description": "Paid in full", "schema": None}),
-    responses=answers(200, EVENT_TYPE),
+    responses=answers(200, EVENT_TYPE, errors={409: ("A dropped version is in use", IN_USE)}),
 )
 async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonResponse:
-    """Change the description or schema (``null`` removes the schema) for the next publish."""
+    """Change the description, schema, versions or version header (``null`` removes one) for
+    the next publish; 409 ``version_in_use`` when a dropped version is still an endpoint's."""
     current = await find_event_type(hub, name)
     changes = body.model_dump(exclude_unset=True, by_alias=True)
     if changes.get("description", "") is None:
         del changes["description"]
+    if "versions" in changes:
+        changes["versions"] = _versions(body.versions)
+    _check_versions_kept(hub, current, changes)
     if changes.get("schema") is not None:
         check_schema(changes["schema"])
     updated = {**current, **changes, "updated_at": clock.iso()}
@@ -102,7 +143,9 @@ async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonR
 
 @router.delete("/{name}", status_code=204, summary="Delete an event type")
 async def delete_event_type(name: str, hub: Hub) -> Response:
-    """Remove the type from the catalogue: its messages are no longer checked."""
+    """Remove the type from the catalogue: its messages are no longer checked. 409
+    ``version_in_use`` while an endpoint is on one of its versions."""
     current = await find_event_type(hub, name)
+    _check_versions_kept(hub, current, {"versions": None})
     await hub.config.delete(KIND, current["id"])
     return Response(status_code=204)

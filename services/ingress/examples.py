@@ -11,7 +11,7 @@ ATTEMPT_ID = "atm_01JD3QYB00B1C2D3E4F5G6H7J8"
 CREATED = "2026-11-22T10:00:00.000Z"
 
 APP_IN = {"name": "Acme Corp", "uid": "acme", "metadata": {"plan": "pro"}}
-APP = {"id": APP_ID, **APP_IN, "created_at": CREATED, "updated_at": CREATED}
+APP = {"id": APP_ID, **APP_IN, "retention": "30d", "created_at": CREATED, "updated_at": CREATED}
 
 ENDPOINT_IN = {
     "url": "https://example.com/hooks",
@@ -40,6 +40,9 @@ ENDPOINT = {
     "content_type": "application/json",
     "rate_limit": None,
     "ordered": False,
+    "version": None,
+    "max_in_flight": 64,
+    "legacy": False,
     "created_at": CREATED,
     "updated_at": CREATED,
 }
@@ -75,7 +78,13 @@ EVENT_TYPE_IN = {
         "properties": {"invoice_id": {"type": "string"}, "amount": {"type": "integer"}},
     },
 }
-EVENT_TYPE = {**EVENT_TYPE_IN, "created_at": CREATED, "updated_at": CREATED}
+EVENT_TYPE = {
+    **EVENT_TYPE_IN,
+    "versions": None,
+    "version_header": None,
+    "created_at": CREATED,
+    "updated_at": CREATED,
+}
 
 ATTEMPT = {
     "id": ATTEMPT_ID,

@@ -6,14 +6,19 @@ from fastapi import FastAPI
 
 from services.ingress import (
     apps,
+    dead_letters,
     delivery_log,
     docs_page,
     endpoint_secrets,
     endpoints,
+    erasure,
     errors,
     event_types,
+    filter_check,
     messages,
     openapi_doc,
+    streams,
+    tasks,
 )
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
@@ -76,6 +81,11 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(event_types.router)
     app.include_router(messages.router)
     app.include_router(delivery_log.router)
+    app.include_router(streams.router)  # before /v1/inbound/{id} would take /stream
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
+    app.include_router(tasks.router)
+    app.include_router(dead_letters.router)
+    app.include_router(erasure.router)
+    app.include_router(filter_check.router)
     return app

@@ -10,6 +10,7 @@ import httpx
 from services.ingress.config_store import ConfigStore
 from services.ingress.http_app import create_app
 from services.ingress.kafka_probe import KafkaProbe
+from services.ingress.operational import ensure_operational_app
 from services.ingress.reply_inbox import start_inbox
 from services.ingress.state import Ingress
 from shared import lifecycle
@@ -49,6 +50,7 @@ async def serve(settings: Settings) -> None:
         box=secret_box(settings.secret_keys),
         kafka=KafkaProbe(view),
     )
+    await ensure_operational_app(hub)
     probing = asyncio.create_task(hub.kafka.run(stop), name="ingress-kafka-probe")
     server, task = start_http(
         create_app(hub), settings.http_host, settings.http_port, DRAIN_SECONDS
@@ -65,6 +67,7 @@ async def serve(settings: Settings) -> None:
     await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
     log.info("stopping: finishing the requests in progress")
     server.should_exit = True
+    hub.stopping.set()
     await task
     stop.set()  # also when the server ended on its own
     await probing

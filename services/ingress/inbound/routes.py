@@ -26,10 +26,19 @@ from shared.destinations import check_destination
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
+from shared.secret_headers import kept, masked
 
 router = APIRouter(prefix="/v1/routes", tags=["routes"], dependencies=[Depends(authorized)])
 Object = dict[str, Any]
 DEFAULT_TIMEOUT_MS = 15000
+
+
+def public(route: Object) -> Object:
+    """The route as the API shows it: credentials in an http destination's headers masked."""
+    destination = route.get("destination") or {}
+    if "headers" not in destination:
+        return route
+    return {**route, "destination": {**destination, "headers": masked(destination["headers"])}}
 
 
 def _refuse(path: str, message: str) -> Unprocessable:
@@ -64,7 +73,10 @@ async def _destination(hub: Ingress, inbound: Inbound, given: Object) -> Object:
     app = hub.config.view.lookup("app", given["app_id"])
     if app is None:
         raise _refuse("destination.app_id", f"no app {given['app_id']!r}")
-    return {"type": "app", "app_id": app["id"], "event_type": given["event_type"]}
+    event_type = given["event_type"]
+    if isinstance(event_type, dict):  # taken from the request: stored without empty fields
+        event_type = {name: value for name, value in event_type.items() if value is not None}
+    return {"type": "app", "app_id": app["id"], "event_type": event_type}
 
 
 def _check_source(hub: Ingress, source_id: str | None) -> None:
@@ -77,6 +89,8 @@ def _patched_destination(current: Object, given: Object) -> Object:
     left out (as a JSON merge patch: null removes a field), else a whole new one; 422 when
     the result is not a valid destination."""
     if given.get("type", current["type"]) == current["type"]:
+        if given.get("headers"):  # a masked credential sent back keeps its value
+            given = {**given, "headers": kept(given["headers"], current.get("headers"))}
         merged = {**current, **given}
         given = {name: value for name, value in merged.items() if value is not None}
     try:
@@ -110,12 +124,13 @@ async def create_route(body: RouteIn, hub: Hub, inbound: InboundDep) -> OrjsonRe
         "path": _path(body.path),
         "matches": body.matches,
         "priority": body.priority or 0,
+        "enabled": body.enabled is not False,
         "destination": await _destination(hub, inbound, body.destination.model_dump()),
         "created_at": now,
         "updated_at": now,
     }
     await hub.config.put("route", route)
-    return OrjsonResponse(route, status_code=201)
+    return OrjsonResponse(public(route), status_code=201)
 
 
 @router.get("", summary="List routes (?source_id=)", responses=answers(200, [ROUTE], listed=True))
@@ -126,12 +141,14 @@ async def list_routes(
     routes = [
         r for r in hub.config.view.all("route") if source_id is None or r["source_id"] == source_id
     ]
-    return OrjsonResponse(page(routes, limit, cursor))
+    answer = page(routes, limit, cursor)
+    answer["data"] = [public(route) for route in answer["data"]]
+    return OrjsonResponse(answer)
 
 
 @router.get("/{rt}", summary="Get a route", responses=answers(200, ROUTE))
 async def get_route(rt: str, hub: Hub) -> OrjsonResponse:
-    return OrjsonResponse(await find_route(hub, rt))
+    return OrjsonResponse(public(await find_route(hub, rt)))
 
 
 @router.patch(
@@ -143,7 +160,7 @@ async def get_route(rt: str, hub: Hub) -> OrjsonResponse:
 async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     current = await find_route(hub, rt)
     changes = body.model_dump(exclude_unset=True, exclude={"destination"})
-    for required in ("name", "priority"):
+    for required in ("name", "priority", "enabled"):
         if changes.get(required, "") is None:
             del changes[required]
     if "source_id" in changes:
@@ -155,7 +172,7 @@ async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) 
         changes["destination"] = await _destination(hub, inbound, given)
     updated = {**current, **changes, "updated_at": clock.iso()}
     await hub.config.put("route", updated)
-    return OrjsonResponse(updated)
+    return OrjsonResponse(public(updated))
 
 
 @router.delete("/{rt}", status_code=204, summary="Delete a route")
