@@ -85,6 +85,9 @@ CONFLICTS: dict[tuple[str, str], str] = {
     ("POST", "/v1/event-types"): "An event type of this name exists",
     ("POST", "/v1/apps/{app}/messages"): "The id was published in the last 24 hours",
     ("POST", "/v1/inbound/{inbound_id}/resubmit"): "Only accepted requests can be resubmitted",
+    ("PATCH", "/v1/event-types/{name}"): "A version dropped is still an endpoint's",
+    ("DELETE", "/v1/event-types/{name}"): "A version of the type is still an endpoint's",
+    ("POST", "/v1/dead-letters/{dl}/redrive"): "Its endpoint or route was deleted",
 }
 ERRORS: dict[int, tuple[str, str, str]] = {  # status → description, code, message
     400: (
@@ -140,9 +143,9 @@ def complete(app: FastAPI) -> Json:
             key = (method.upper(), path)
             if key in names:
                 operation["operationId"] = names[key]
-            if key in originals:
-                _restore_examples(operation, *originals[key])
-            _complete_operation(key, operation, schemas)
+            responses, extra, response_model = originals.get(key, ({}, {}, None))
+            _restore_examples(operation, responses, extra)
+            _complete_operation(key, operation, schemas, response_model)
     _empty_limit(doc)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
@@ -150,10 +153,13 @@ def complete(app: FastAPI) -> Json:
     return doc
 
 
-def _complete_operation(key: tuple[str, str], operation: Json, schemas: Json) -> None:
+def _complete_operation(
+    key: tuple[str, str], operation: Json, schemas: Json, response_model: Any = None
+) -> None:
     path = key[1]
     responses: Json = operation.setdefault("responses", {})
-    model = ANSWERS.get(key)
+    own = response_model if isinstance(response_model, type) else None
+    model = ANSWERS.get(key) or (own if own and issubclass(own, BaseModel) else None)
     for code, answer in responses.items():
         if code.startswith("2"):
             _success_schema(answer, model, schemas)
@@ -176,7 +182,9 @@ def _error_statuses(key: tuple[str, str], operation: Json) -> dict[int, str]:
     found: dict[int, str] = {431: ERRORS[431][0]}
     if path.startswith("/v1"):
         found.update({401: ERRORS[401][0], 503: ERRORS[503][0]})
-    if any(p.get("in") == "path" for p in params):
+    if any(p.get("in") in ("path", "query") for p in params):
+        # A path names something, and a query may filter by something (?app=): either may
+        # not be there.
         found[404] = ERRORS[404][0]
     if has_body:
         found.update({400: ERRORS[400][0], 413: ERRORS[413][0], 422: ERRORS[422][0]})
@@ -302,12 +310,14 @@ def _empty_limit(doc: Json) -> None:
                     schema["description"] = f"{description} (left empty: {default})"
 
 
-def _declared(app: FastAPI) -> dict[tuple[str, str], tuple[Json, Json]]:
-    """Each operation's ``responses`` and ``openapi_extra`` as its route declared them."""
-    found: dict[tuple[str, str], tuple[Json, Json]] = {}
+def _declared(app: FastAPI) -> dict[tuple[str, str], tuple[Json, Json, Any]]:
+    """Each operation's ``responses``, ``openapi_extra`` and ``response_model`` as its route
+    declared them."""
+    found: dict[tuple[str, str], tuple[Json, Json, Any]] = {}
     for route in iter_route_contexts(app.routes):
         if isinstance(route.original_route, APIRoute) and route.path_format:
-            declared = ({str(k): v for k, v in route.responses.items()}, route.openapi_extra or {})
+            responses = {str(k): v for k, v in route.responses.items()}
+            declared = (responses, route.openapi_extra or {}, route.response_model)
             found.update({(method, route.path_format): declared for method in route.methods or ()})
     return found
 

@@ -173,10 +173,10 @@ def test_a_generated_client_publishes(stack: Stack, receiver: Receiver, tmp_path
         )
         assert isinstance(created, models.Endpoint) and created.url == url
         payload = models.MessageInPayload.from_dict({"invoice": "inv_gen", "amount": 7})
-        body = models.MessageIn(event_type="invoice.paid", payload=payload)
+        body = models.MessageIn(event_type="generated.paid", payload=payload)
         sent = messages.sync(app=app.id, client=client, body=body)
         assert isinstance(sent, models.Message), sent
-        assert sent.event_type == "invoice.paid"
+        assert sent.event_type == "generated.paid"
         refused = messages.sync(
             app="app_missing", client=client, body=models.MessageIn(event_type="a", payload=payload)
         )
