@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from shared.errors import Unauthorized
-from shared.http_errors import api_error_response, check_bearer
+from shared.http_errors import check_bearer
 from shared.json_response import OrjsonResponse
 
 
@@ -29,5 +29,5 @@ def refusal_without_token(request: Request, token: str) -> OrjsonResponse | None
     try:
         check_bearer(request, token)
     except Unauthorized as exc:
-        return api_error_response(exc)
+        return OrjsonResponse(exc.body(), status_code=exc.status)
     return None

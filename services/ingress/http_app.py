@@ -20,6 +20,7 @@ from services.ingress import (
     streams,
     tasks,
 )
+from services.ingress.bearer_challenge import BearerChallenge
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
@@ -68,6 +69,7 @@ def create_app(hub: Ingress) -> FastAPI:
     app.add_middleware(JsonBodies, limit_for=limit_for)
     app.add_middleware(FrontDoor, token=hub.settings.admin_token, limit_for=limit_for)
     app.add_middleware(TrailingSlash)
+    app.add_middleware(BearerChallenge)  # outermost: every /v1 401 names its scheme
 
     def readiness() -> dict[str, bool]:
         return {"kafka": hub.kafka.reachable, "config_caught_up": hub.config.view.ready}
