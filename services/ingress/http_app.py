@@ -16,7 +16,6 @@ from services.ingress import (
     event_types,
     filter_check,
     messages,
-    openapi_doc,
     streams,
     tasks,
 )
@@ -76,7 +75,6 @@ def create_app(hub: Ingress) -> FastAPI:
 
     app.include_router(health_router(readiness))
     docs_page.install(app)
-    openapi_doc.install(app)
     app.include_router(apps.router)
     app.include_router(endpoints.router)
     app.include_router(endpoint_secrets.router)

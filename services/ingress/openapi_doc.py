@@ -96,7 +96,7 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status → description, code, mes
         "the request body is not valid JSON",
     ),
     401: ("Missing or wrong bearer token", "unauthorized", "missing or invalid bearer token"),
-    403: ("Refused", "forbidden", "refused"),
+    403: ("A portal token outside its app or scope", "forbidden", "not allowed for this token"),
     404: ("Not found (or not this app's)", "not_found", "not found"),
     409: ("Conflict", "conflict", "conflict"),
     413: ("The body is too large", "payload_too_large", "request body over 1114112 bytes"),
@@ -181,7 +181,7 @@ def _error_statuses(key: tuple[str, str], operation: Json) -> dict[int, str]:
     has_body = "requestBody" in operation
     found: dict[int, str] = {431: ERRORS[431][0]}
     if path.startswith("/v1"):
-        found.update({401: ERRORS[401][0], 503: ERRORS[503][0]})
+        found.update({401: ERRORS[401][0], 403: ERRORS[403][0], 503: ERRORS[503][0]})
     if any(p.get("in") in ("path", "query") for p in params):
         # A path names something, and a query may filter by something (?app=): either may
         # not be there.
