@@ -172,6 +172,13 @@ def _complete_operation(
         _error_answer(responses, status, description, schemas)
     if path.startswith(RECEIVING_PREFIXES):
         _receiving_answers(responses, schemas)
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    for content in [
+        body,
+        *(a.get("content", {}).get("application/json") for a in responses.values()),
+    ]:
+        if content is not None and "example" not in content:
+            _example_from_schema(content, schemas)
     operation["responses"] = dict(sorted(responses.items()))
 
 
@@ -264,6 +271,16 @@ def _receiving_answers(responses: Json, schemas: Json) -> None:
     }
     responses["500"] = {"description": "Sync mode: a route failed", "content": sync}
     responses["504"] = {"description": "Sync mode: routes still pending", "content": sync}
+
+
+def _example_from_schema(content: Json, schemas: Json) -> None:
+    """An example beside a schema that carries ``examples`` (a model's own), for ``/docs``."""
+    schema = content.get("schema") or {}
+    ref = schema.get("$ref", "")
+    named = schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+    examples = named.get("examples")
+    if isinstance(examples, list) and examples:
+        content["example"] = copy.deepcopy(examples[0])
 
 
 def _ref(model: type[BaseModel], schemas: Json) -> Json:
