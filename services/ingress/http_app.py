@@ -13,10 +13,12 @@ from services.ingress import (
     errors,
     event_types,
     messages,
+    portal_access,
 )
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
+from services.ingress.portal_gate import PortalGate
 from services.ingress.recovery import router as recovery_router
 from services.ingress.state import Ingress
 from services.ingress.trailing_slash import TrailingSlash
@@ -57,7 +59,11 @@ def create_app(hub: Ingress) -> FastAPI:
     # Added innermost first: a trailing slash is dropped, then the token and declared length
     # are checked, then the body is read and checked as JSON.
     app.add_middleware(JsonBodies, limit_for=limit_for)
-    app.add_middleware(FrontDoor, token=hub.settings.admin_token, limit_for=limit_for)
+    portal = PortalGate(hub.settings.admin_token, hub.config)
+    app.state.portal_gate = portal
+    app.add_middleware(
+        FrontDoor, token=hub.settings.admin_token, limit_for=limit_for, portal=portal
+    )
     app.add_middleware(TrailingSlash)
 
     def readiness() -> dict[str, bool]:
@@ -73,4 +79,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(delivery_log.router)
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
+    app.include_router(portal_access.router)
     return app
