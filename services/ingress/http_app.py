@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.ingress import (
     apps,
+    dashboard,
     delivery_log,
     docs_page,
     endpoint_secrets,
@@ -71,6 +72,7 @@ def create_app(hub: Ingress) -> FastAPI:
 
     app.include_router(health_router(readiness))
     docs_page.install(app)
+    dashboard.install(app)
     app.include_router(apps.router)
     app.include_router(endpoints.router)
     app.include_router(endpoint_secrets.router)

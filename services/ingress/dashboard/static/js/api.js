@@ -1,0 +1,124 @@
+// The public /v1 API, called with the signed-in token. Every page goes through here.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `hookbus answered ${status}`);
+    this.status = status;
+    this.code = error.code || "http_error";
+    this.details = error.details;
+  }
+
+  // The error's messages by field name (the first part of each validation path), for forms.
+  byField() {
+    const found = {};
+    if (Array.isArray(this.details)) {
+      for (const item of this.details) {
+        const field = String(item.path || "").split(".")[0];
+        if (field) found[field] = item.msg || this.message;
+      }
+    } else if (this.details && typeof this.details === "object" && this.details.path) {
+      found[String(this.details.path).replace(/^\$?\.?/, "").split(/[.[]/)[0]] = this.message;
+    }
+    return found;
+  }
+}
+
+let token = null;
+let onRefused = () => {};
+
+export function setToken(value) {
+  token = value;
+}
+
+// Called when the API refuses the token (401): the app signs out and says why.
+export function onUnauthorized(handler) {
+  onRefused = handler;
+}
+
+export function query(path, params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params || {})) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, value);
+  }
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+export async function request(method, path, body, options = {}) {
+  const headers = { authorization: `Bearer ${token}` };
+  const init = { method, headers, signal: options.signal };
+  if (body !== undefined) {
+    headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let answer;
+  try {
+    answer = await fetch(path, init);
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, { error: { code: "unreachable", message: "hookbus did not answer" } });
+  }
+  if (answer.status === 204) return null;
+  const text = await answer.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!answer.ok) {
+    const error = new ApiError(answer.status, data);
+    if (answer.status === 401) onRefused(error);
+    throw error;
+  }
+  return data;
+}
+
+export const get = (path, params, options) => request("GET", query(path, params), undefined, options);
+export const post = (path, body) => request("POST", path, body);
+export const patch = (path, body) => request("PATCH", path, body);
+export const del = (path) => request("DELETE", path);
+
+// Follow an SSE stream (fetch, since EventSource cannot send the token). Calls onEvent(type,
+// data) per event; resolves when the stream ends, rejects with ApiError if refused (e.g. 404).
+export async function stream(path, onEvent, signal, lastId) {
+  const headers = { authorization: `Bearer ${token}`, accept: "text/event-stream" };
+  if (lastId) headers["last-event-id"] = lastId;
+  const answer = await fetch(path, { headers, signal });
+  if (!answer.ok || !answer.body) {
+    let data = null;
+    try {
+      data = await answer.json();
+    } catch {
+      data = null;
+    }
+    throw new ApiError(answer.status, data);
+  }
+  const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let last = lastId;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return last;
+    buffer += value.replace(/\r\n/g, "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let type = "message";
+      const lines = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) type = line.slice(6).trim();
+        else if (line.startsWith("data:")) lines.push(line.slice(5).replace(/^ /, ""));
+        else if (line.startsWith("id:")) last = line.slice(3).trim();
+      }
+      if (!lines.length) continue;
+      try {
+        onEvent(type, JSON.parse(lines.join("\n")));
+      } catch {
+        // An event that is not JSON is not one the pages know: skipped.
+      }
+    }
+  }
+}
