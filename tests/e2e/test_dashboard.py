@@ -22,6 +22,8 @@ from tests.support.receiver import Receiver
 from tests.support.stack import REPO, Stack, poll
 
 DOCS_SHOT = REPO / "docs" / "dashboard-endpoint.png"
+# One quick retry, so a failing delivery reaches its last attempt while the page is open.
+STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s"}
 WIDE = {"width": 1280, "height": 860}
 TIMEOUT_MS = 30_000
 
@@ -123,11 +125,22 @@ def test_an_endpoint_made_in_the_form_gets_its_ping_opens_and_resends(
     poll(lambda: deliveries(page).count() == 2, timeout=30)
     ping_id = receiver.requests[0].headers["webhook-id"]
     assert [r.headers["webhook-id"] for r in receiver.wait_for(lambda _: True, 2)] == [ping_id] * 2
-    # Published messages arrive on the open page too.
-    for n in range(5):
-        publish(stack, app, "invoice.paid", {"invoice_id": f"inv_{n}", "amount": 4200 + n})
-    poll(lambda: deliveries(page).count() == 7, timeout=30)
+
+    # Published messages arrive on the open page too, failures and their retry included.
+    def declines(request: Any) -> tuple[int, bytes]:
+        if b'"declined"' in request.body:
+            return 500, b'{"error": "card declined"}'
+        return 200, b"ok"
+
+    receiver.respond = declines
+    for n in range(6):
+        status = "declined" if n in (1, 4) else "paid"
+        payload = {"invoice_id": f"inv_{n}", "amount": 4200 + n, "status": status}
+        publish(stack, app, f"invoice.{status}", payload)
+    poll(lambda: deliveries(page).count() == 2 + 6 + 2, timeout=30)
+    assert deliveries(page).locator(".status-bad").count() == 4
     page.locator("button[aria-expanded=true]").click()  # closed again for the picture
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(shots / "endpoint.png"), full_page=True)
     DOCS_SHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS_SHOT))

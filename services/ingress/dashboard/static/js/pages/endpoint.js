@@ -79,7 +79,7 @@ function Chart({ attempts }) {
   if (!attempts || !attempts.length) return null;
   const times = attempts.map((a) => new Date(a.timestamp).getTime());
   const end = Date.now();
-  const step = Math.max(60000, Math.ceil((end - Math.min(...times) + 1) / BARS));
+  const step = Math.max(5000, Math.ceil((end - Math.min(...times) + 1) / BARS));
   const start = end - BARS * step;
   const buckets = Array.from({ length: BARS }, () => ({ ok: 0, bad: 0 }));
   attempts.forEach((a, i) => {
