@@ -1,7 +1,8 @@
 """What the ingress, router and audit share about received (inbound) requests.
 
 - The body travels byte for byte: as text when it is valid UTF-8, else base64.
-- Sources' ``match`` and routes' ``matches`` test JSONPath → value (:mod:`shared.predicates`)
+- Sources' ``match`` and routes' ``matches`` test JSONPath → value or operator object, with
+  ``$and``/``$or`` (:mod:`shared.predicates`)
   on the body's *document*: the parsed JSON body, or for a form-encoded body the form as an
   object (a field sent once is a string, a repeated one a list of strings). A body that parses
   as neither has no document, and no JSONPath predicate holds on it; nor does an invalid path.
@@ -98,17 +99,19 @@ def find(expression: str, doc: Any) -> list[Any]:
 
 
 def holds(expression: str, expected: Any, doc: Any) -> bool:
-    """True when some value the JSONPath finds in ``doc`` equals ``expected`` (JSON equality).
+    """True when ``expected`` (a value, JSON equality, or an operator object) holds for what
+    the JSONPath finds in ``doc``.
 
     Never raises: a malformed expression (refused when the configuration was written) or a
     missing document holds nothing.
     """
-    return any(predicates.json_equal(value, expected) for value in find(expression, doc))
+    return predicates.value_holds(expected, find(expression, doc))
 
 
 def all_hold(matches: Mapping[str, Any] | None, doc: Any) -> bool:
-    """True when every ``JSONPath → value`` of ``matches`` holds; empty or None always holds."""
-    return all(holds(path, value, doc) for path, value in (matches or {}).items())
+    """True when every ``JSONPath → value`` (or operator object, or ``$and``/``$or``) of
+    ``matches`` holds; empty or None always holds. Never raises, as :func:`find`."""
+    return predicates.filter_holds(matches, doc, find)
 
 
 def record_kind(raw: bytes | None) -> str | None:

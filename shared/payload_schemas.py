@@ -63,6 +63,18 @@ def payload_problems(
     return problems
 
 
+def mismatch(catalogued: Mapping[str, Any] | None, event_type: str, payload: Any) -> str | None:
+    """Why ``payload`` breaks the schema of its catalogue entry ``catalogued`` (``path: what
+    (schema of event type ...)``), or None when it fits or the type has no schema."""
+    if catalogued is None or not catalogued.get("schema"):
+        return None
+    problems = payload_problems(catalogued["schema"], payload, ["payload"])
+    if not problems:
+        return None
+    first = problems[0]
+    return f"{first['path']}: {first['msg']} (schema of event type {event_type!r})"
+
+
 def refuse(problems: list[dict[str, str]], event_type: str) -> Unprocessable:
     """The 422 for payloads that break their event type's schema."""
     first = problems[0]

@@ -7,17 +7,41 @@ portable), compiled once and cached. A predicate holds when its path selects at 
 equal to the expected one, with JSON equality: ``1`` equals ``1.0`` but not ``true``, objects
 and arrays compare deeply. A path that selects nothing does not hold.
 
+A value may also be an operator object (``{"$gt": 100}``, :mod:`shared.operators`), and a
+filter may combine whole filters with ``{"$or": [filter, ...]}`` and ``{"$and": [...]}``: one
+tree walk (:func:`filter_holds`) and one check (:func:`filter_problems`) serve endpoint filters,
+route matches and sources' ``match.body`` alike.
+
 How an invalid path is treated is the caller's choice: ``shared.filters`` reports it,
 ``shared.inbound`` lets it hold nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError
+
+from shared.operators import is_operator_object, json_equal, operand_problems, value_holds
+
+__all__ = [
+    "PathError",
+    "all_hold",
+    "check_paths",
+    "compile_path",
+    "count_conditions",
+    "filter_holds",
+    "filter_problems",
+    "find",
+    "holds",
+    "json_equal",
+    "value_holds",
+]
+COMBINATORS = ("$and", "$or")
+MAX_DEPTH = 8
+Finder = Callable[[str, Any], list[Any]]
 
 _ENVIRONMENT = JSONPathEnvironment(strict=True)
 
@@ -69,30 +93,77 @@ def find(expression: str, document: Any) -> list[Any]:
         raise PathError(expression, str(exc).splitlines()[0]) from None
 
 
-def json_equal(left: Any, right: Any) -> bool:
-    """Equality as JSON sees it: booleans are not numbers, containers compare deeply."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left == right
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(map(json_equal, left, right))
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return left == right
-    return type(left) is type(right) and bool(left == right)
-
-
 def holds(expression: str, expected: Any, document: Any) -> bool:
-    """True when ``expression`` selects a value JSON-equal to ``expected`` in ``document``.
+    """True when ``expected`` (a plain value or an operator object) holds for what
+    ``expression`` selects in ``document``.
 
     Raises :class:`PathError` as :func:`find` does.
     """
-    return any(json_equal(value, expected) for value in find(expression, document))
+    return value_holds(expected, find(expression, document))
+
+
+def filter_holds(conditions: Mapping[str, Any] | None, document: Any, finder: Finder) -> bool:
+    """True when every entry of ``conditions`` holds on ``document`` (none given: always):
+    ``path → value`` through ``finder``, ``$and`` / ``$or`` over their filters.
+
+    Stops at the first that does not hold; raises what ``finder`` raises.
+    """
+    for key, expected in (conditions or {}).items():
+        if key == "$or":
+            held = any(filter_holds(each, document, finder) for each in expected)
+        elif key == "$and":
+            held = all(filter_holds(each, document, finder) for each in expected)
+        else:
+            held = value_holds(expected, finder(key, document))
+        if not held:
+            return False
+    return True
 
 
 def all_hold(predicates: Mapping[str, Any] | None, document: Any) -> bool:
-    """True when every ``path → value`` of ``predicates`` holds (none given: always).
+    """True when every condition of ``predicates`` holds (none given: always).
 
-    Stops at the first that does not hold; raises :class:`PathError` as :func:`find` does.
+    Raises :class:`PathError` as :func:`find` does.
     """
-    return all(holds(path, value, document) for path, value in (predicates or {}).items())
+    return filter_holds(predicates, document, find)
+
+
+def filter_problems(conditions: Any, where: str = "", depth: int = 0) -> list[PathError]:
+    """Every invalid part of a filter: a path that does not compile, an unknown operator or
+    an unusable operand, a malformed ``$and``/``$or``; each :class:`PathError` names where
+    (``$or[1].$.data.n.$foo``), prefixed with ``where``. Empty when the filter is valid."""
+    if not isinstance(conditions, Mapping):
+        return [PathError(where or "filter", "a filter is a JSON object")]
+    problems: list[PathError] = []
+    for key, expected in conditions.items():
+        place = f"{where}.{key}" if where else key
+        if key in COMBINATORS:
+            if not isinstance(expected, list) or not expected or depth >= MAX_DEPTH:
+                reason = f"{key} takes a non-empty list of filters, nested at most {MAX_DEPTH}"
+                problems.append(PathError(place, reason))
+                continue
+            for index, each in enumerate(expected):
+                problems += filter_problems(each, f"{place}[{index}]", depth + 1)
+            continue
+        try:
+            compile_path(key)
+        except PathError as exc:
+            problems.append(PathError(place, exc.reason))
+            continue
+        if is_operator_object(expected):
+            for operator, reason in operand_problems(expected):
+                problems.append(PathError(f"{place}.{operator}", reason))
+    return problems
+
+
+def count_conditions(conditions: Any) -> int:
+    """How many ``path → value`` conditions a (valid) filter holds, nested ones included."""
+    if not isinstance(conditions, Mapping):
+        return 0
+    total = 0
+    for key, expected in conditions.items():
+        if key in COMBINATORS and isinstance(expected, list):
+            total += sum(count_conditions(each) for each in expected)
+        else:
+            total += 1
+    return total

@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from shared.secret_headers import masked
+
 
 def message_object(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The API's message: ``{id, event_type, payload, channels, timestamp}``."""
@@ -37,11 +39,19 @@ def tried_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
         "attempt": row["attempt"],
         "timestamp": row["timestamp"],
         "duration_ms": row["duration_ms"],
-        "request": orjson.loads(row["request"]),
+        "request": _request(row["request"]),
         "response": None if row["response"] is None else orjson.loads(row["response"]),
         "error": row["error"],
         "outcome": row["outcome"],
     }
+
+
+def _request(text: str) -> dict[str, Any]:
+    # Attempts are logged masked; rows written before that are masked on the way out.
+    request: dict[str, Any] = orjson.loads(text)
+    if isinstance(request.get("headers"), dict):
+        request["headers"] = masked(request["headers"])
+    return request
 
 
 def dead_letter_object(row: Mapping[Any, Any]) -> dict[str, Any]:

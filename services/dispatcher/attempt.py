@@ -26,6 +26,7 @@ from shared.errors import ApiError
 from shared.ids import new_id
 from shared.inbound import BASE64
 from shared.record_fit import fit_text
+from shared.secret_headers import masked
 from shared.settings import Settings
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class Tried:
             "request": {
                 "url": self.request.url,
                 "method": "POST",
-                "headers": self.request.headers,
+                "headers": masked(self.request.headers),  # the log never holds credentials
                 "body": delivery["body"],
             },
             "response": exchange.response_record(),

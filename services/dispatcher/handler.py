@@ -38,18 +38,22 @@ from shared import clock, metrics
 from shared.config_state import ConfigState
 from shared.config_view import ConfigView
 from shared.contracts import Contract, encode
+from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, in_flight_limit
 from shared.kafka_io import dead_letter
+from shared.payload_versions import headers_for
 from shared.settings import Settings
 from shared.topics import Topic, physical
 
 log = logging.getLogger(__name__)
-ENDPOINT_CONCURRENCY = 8
-# Queued records a slow endpoint keeps in memory (per slot) before further ones are parked.
-BACKLOG_PER_SLOT = 4
+# In flight to one endpoint without its own max_in_flight, or to one route.
+ENDPOINT_CONCURRENCY = DEFAULT_MAX_IN_FLIGHT
+# Queued records a slow endpoint keeps in memory before further ones are parked.
+SLOW_BACKLOG = 32
 
 
 def lane_limit(view: ConfigState, endpoint_id: str) -> int:
-    """How many deliveries to ``endpoint_id`` may be in flight at once.
+    """How many deliveries to ``endpoint_id`` may be in flight at once: the endpoint's
+    ``max_in_flight`` (:func:`shared.endpoint_limits.in_flight_limit`).
 
     Ordered endpoints get one, so they receive in offset order; so does an endpoint the view
     does not know (yet), because it might be an ordered one whose creation is still on its way.
@@ -58,20 +62,20 @@ def lane_limit(view: ConfigState, endpoint_id: str) -> int:
     if is_route_key(endpoint_id):
         return ENDPOINT_CONCURRENCY
     endpoint = view.get("endpoint", endpoint_id)
-    if endpoint is None or endpoint.get("ordered"):
+    if endpoint is None:
         return 1
-    return ENDPOINT_CONCURRENCY
+    return in_flight_limit(endpoint)
 
 
 def backlog_limit(view: ConfigState, endpoint_id: str) -> int | None:
     """Queued records a slow endpoint (or route) keeps; None (never park) for ordered or
     unknown endpoints."""
     if is_route_key(endpoint_id):
-        return ENDPOINT_CONCURRENCY * BACKLOG_PER_SLOT
+        return SLOW_BACKLOG
     endpoint = view.get("endpoint", endpoint_id)
     if endpoint is None or endpoint.get("ordered"):
         return None
-    return ENDPOINT_CONCURRENCY * BACKLOG_PER_SLOT
+    return SLOW_BACKLOG
 
 
 class DeliveryHandler:
@@ -170,4 +174,7 @@ class DeliveryHandler:
         if endpoint is None:
             log.info("endpoint deleted, delivery skipped", extra=ids)
             return None
+        if "headers" not in delivery:  # repeated from the log: version header as configured now
+            catalogued = self._view.get("event_type", delivery["event_type"])
+            delivery = {**delivery, "headers": headers_for(catalogued, endpoint)}
         return EndpointTarget(delivery, endpoint, self._settings.secret_keys)

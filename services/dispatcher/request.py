@@ -110,10 +110,17 @@ def build_request(
         for name, value in (endpoint.get("headers") or {}).items()
         if name.lower() not in RESERVED
     }
+    # The payload-version header describes the body: it wins over a same-named custom one.
+    rendered = {
+        name.lower(): value
+        for name, value in (delivery.get("headers") or {}).items()
+        if name.lower() not in RESERVED
+    }
     headers = {
         "content-type": delivery["content_type"],
         "user-agent": user_agent(),
         **custom,
+        **rendered,
         "webhook-id": delivery["message_id"],
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signing.signature_header(

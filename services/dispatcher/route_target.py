@@ -25,6 +25,7 @@ from shared.contracts import Contract
 from shared.ids import new_id
 from shared.inbound import decode_body
 from shared.inbound_sync import forwarded_reply
+from shared.secret_headers import masked
 
 Object = dict[str, Any]
 
@@ -88,7 +89,7 @@ class RouteTarget:
             "request": {
                 "url": tried.request.url,
                 "method": tried.request.method,
-                "headers": tried.request.headers,
+                "headers": masked(tried.request.headers),
                 "body": delivery["request"]["body"],
                 "body_encoding": delivery["request"]["body_encoding"],
             },

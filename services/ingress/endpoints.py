@@ -20,10 +20,14 @@ from services.ingress.paging import page
 from services.ingress.publisher import event_record, publish
 from services.ingress.state import Cursor, Hub, Ingress, Limit
 from shared import clock, signing
+from shared.config_state import ConfigState
 from shared.destinations import check_destination
-from shared.errors import Conflict, NotFound
+from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
+from shared.payload_versions import covered, is_legacy, version_names
+from shared.secret_headers import kept, masked
 
 router = APIRouter(
     prefix="/v1/apps/{app}/endpoints", tags=["endpoints"], dependencies=[Depends(authorized)]
@@ -43,13 +47,35 @@ DEFAULTS: dict[str, Any] = {
     "content_type": "application/json",
     "rate_limit": None,
     "ordered": False,
+    "version": None,
+    "max_in_flight": DEFAULT_MAX_IN_FLIGHT,
 }
-PUBLIC_KEYS = ("id", "app_id", "url", *DEFAULTS, "created_at", "updated_at")
+PUBLIC_KEYS = ("id", "app_id", "url", *DEFAULTS, "legacy", "created_at", "updated_at")
 
 
-def public(endpoint: dict[str, Any]) -> dict[str, Any]:
-    """The endpoint as the API shows it: never its secrets."""
-    return {key: endpoint.get(key, DEFAULTS.get(key)) for key in PUBLIC_KEYS}
+def public(endpoint: dict[str, Any], view: ConfigState | None = None) -> dict[str, Any]:
+    """The endpoint as the API shows it: never its secrets, credentials in ``headers`` masked,
+    ``legacy`` true when its payload version is not the current one (``view``'s catalogue)."""
+    shown = {key: endpoint.get(key, DEFAULTS.get(key)) for key in PUBLIC_KEYS}
+    shown["headers"] = masked(shown["headers"])
+    catalogue = [] if view is None else view.all("event_type")
+    shown["legacy"] = is_legacy(endpoint, catalogue)
+    return shown
+
+
+def check_version(view: ConfigState, endpoint: dict[str, Any]) -> None:
+    """Raise a 422 naming ``version`` unless it is absent or a version of some catalogued type
+    the endpoint receives."""
+    wanted = endpoint.get("version")
+    if wanted is None:
+        return
+    known = version_names(covered(endpoint, view.all("event_type")))
+    if wanted not in known:
+        offered = ", ".join(sorted(known)) or "none"
+        message = (
+            f"no event type this endpoint receives has a version {wanted!r} (offered: {offered})"
+        )
+        raise Unprocessable(f"version: {message}", [{"path": "version", "msg": message}])
 
 
 async def find_endpoint(hub: Ingress, app: str, ref: str) -> dict[str, Any]:
@@ -118,10 +144,11 @@ async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> OrjsonRespons
         "updated_at": now,
         "secrets": [{"secret": secret, "expires_at": None}],
     }
+    check_version(hub.config.view, endpoint)
     await hub.config.put("endpoint", endpoint)
     if body.ping:
         await ping(hub, endpoint)
-    return OrjsonResponse(public(endpoint), status_code=201)
+    return OrjsonResponse(public(endpoint, hub.config.view), status_code=201)
 
 
 @router.get("", summary="List an app's endpoints", responses=answers(200, [ENDPOINT], listed=True))
@@ -132,13 +159,14 @@ async def list_endpoints(
     cursor: Cursor = None,
 ) -> OrjsonResponse:
     owner = await find_app(hub, app)
-    endpoints = [public(e) for e in hub.config.view.children("endpoint", owner["id"])]
+    view = hub.config.view
+    endpoints = [public(e, view) for e in view.children("endpoint", owner["id"])]
     return OrjsonResponse(page(endpoints, limit, cursor))
 
 
 @router.get("/{ep}", summary="Get an endpoint by id or uid", responses=answers(200, ENDPOINT))
 async def get_endpoint(app: str, ep: str, hub: Hub) -> OrjsonResponse:
-    return OrjsonResponse(public(await find_endpoint(hub, app, ep)))
+    return OrjsonResponse(public(await find_endpoint(hub, app, ep), hub.config.view))
 
 
 @router.patch(
@@ -155,14 +183,17 @@ async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> Or
             changes[field] = DEFAULTS[field]
         else:  # the url has none: null leaves it as it is
             del changes[field]
+    if changes.get("headers"):  # a masked credential sent back keeps its value
+        changes["headers"] = kept(changes["headers"], current.get("headers"))
     if "url" in changes:
         await check_destination(changes["url"], hub.settings.allow_private_destinations)
     _check_uid_free(hub, current["app_id"], changes.get("uid"), current["id"])
     if changes.get("enabled"):
         changes["disabled_reason"] = None
     updated = {**current, **changes, "updated_at": clock.iso()}
+    check_version(hub.config.view, updated)
     await hub.config.put("endpoint", updated)
-    return OrjsonResponse(public(updated))
+    return OrjsonResponse(public(updated, hub.config.view))
 
 
 @router.delete("/{ep}", status_code=204, summary="Delete an endpoint")

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Response
 
 from services.ingress.auth import authorized
 from services.ingress.examples import EVENT_TYPE, EVENT_TYPE_IN, answers, body_examples
-from services.ingress.models import EventTypeIn, EventTypePatch
+from services.ingress.models import EventTypeIn, EventTypePatch, VersionIn
 from services.ingress.paging import page
 from services.ingress.state import Cursor, Hub, Ingress, Limit
 from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.json_response import OrjsonResponse
 from shared.payload_schemas import check_schema
+from shared.type_patterns import accepts_type
 
 KIND = "event_type"
 router = APIRouter(
@@ -28,8 +29,36 @@ router = APIRouter(
 
 def public(event_type: dict[str, Any]) -> dict[str, Any]:
     """The event type as the API shows it."""
-    keys = ("name", "description", "schema", "created_at", "updated_at")
-    return {key: event_type.get(key) for key in keys}
+    keys = ("name", "description", "schema", "versions", "version_header")
+    shown = {key: event_type.get(key) for key in keys}
+    return {**shown, "created_at": event_type["created_at"], "updated_at": event_type["updated_at"]}
+
+
+def _versions(given: list[VersionIn] | None) -> list[dict[str, Any]] | None:
+    """The versions as stored: a transform left out is stored absent."""
+    if given is None:
+        return None
+    return [version.model_dump(exclude_none=True) for version in given]
+
+
+def _check_versions_kept(hub: Ingress, current: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Raise :class:`Conflict` when a PATCH drops a version an endpoint of this type is on:
+    that endpoint would silently get another body shape."""
+    if "versions" not in changes:
+        return
+    kept = {version["name"] for version in changes["versions"] or []}
+    gone = {version["name"] for version in current.get("versions") or []} - kept
+    users = [
+        endpoint["id"]
+        for endpoint in hub.config.view.all("endpoint")
+        if endpoint.get("version") in gone and accepts_type(endpoint, current["name"])
+    ]
+    if users:
+        raise Conflict(
+            f"versions still used by endpoints: {', '.join(sorted(gone))}; move them first",
+            {"endpoint_ids": sorted(users)[:20]},
+            code="version_in_use",
+        )
 
 
 async def find_event_type(hub: Ingress, name: str) -> dict[str, Any]:
@@ -61,6 +90,8 @@ async def create_event_type(body: EventTypeIn, hub: Hub) -> OrjsonResponse:
         "name": body.name,
         "description": body.description,
         "schema": body.json_schema,
+        "versions": _versions(body.versions),
+        "version_header": body.version_header,
         "created_at": now,
         "updated_at": now,
     }
@@ -88,11 +119,15 @@ async def get_event_type(name: str, hub: Hub) -> OrjsonResponse:
     responses=answers(200, EVENT_TYPE),
 )
 async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonResponse:
-    """Change the description or schema (``null`` removes the schema) for the next publish."""
+    """Change the description, schema, versions or version header (``null`` removes one) for
+    the next publish; 409 ``version_in_use`` when a dropped version is still an endpoint's."""
     current = await find_event_type(hub, name)
     changes = body.model_dump(exclude_unset=True, by_alias=True)
     if changes.get("description", "") is None:
         del changes["description"]
+    if "versions" in changes:
+        changes["versions"] = _versions(body.versions)
+    _check_versions_kept(hub, current, changes)
     if changes.get("schema") is not None:
         check_schema(changes["schema"])
     updated = {**current, **changes, "updated_at": clock.iso()}

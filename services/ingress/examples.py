@@ -40,6 +40,9 @@ ENDPOINT = {
     "content_type": "application/json",
     "rate_limit": None,
     "ordered": False,
+    "version": None,
+    "max_in_flight": 64,
+    "legacy": False,
     "created_at": CREATED,
     "updated_at": CREATED,
 }
@@ -75,7 +78,13 @@ EVENT_TYPE_IN = {
         "properties": {"invoice_id": {"type": "string"}, "amount": {"type": "integer"}},
     },
 }
-EVENT_TYPE = {**EVENT_TYPE_IN, "created_at": CREATED, "updated_at": CREATED}
+EVENT_TYPE = {
+    **EVENT_TYPE_IN,
+    "versions": None,
+    "version_header": None,
+    "created_at": CREATED,
+    "updated_at": CREATED,
+}
 
 ATTEMPT = {
     "id": ATTEMPT_ID,

@@ -13,6 +13,7 @@ from services.ingress import (
     endpoints,
     errors,
     event_types,
+    filter_check,
     messages,
     portal_access,
 )
@@ -82,4 +83,5 @@ def create_app(hub: Ingress) -> FastAPI:
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
     app.include_router(portal_access.router)
+    app.include_router(filter_check.router)
     return app

@@ -16,13 +16,16 @@ from pydantic import (
 )
 
 from shared import signing
-from shared.filters import MAX_CONDITIONS, check_filter
+from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT
+from shared.filters import MAX_CONDITIONS, check_filter, count_conditions
 from shared.transforms import TransformError, compile_transform
 
-EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9_.-]+$"
+# ":" is a separator as much as ".": WPVIP names its types `environment:code:deployed`.
+EVENT_TYPE_PATTERN = r"^[a-zA-Z0-9_.:-]+$"
 EventTypeName = Annotated[str, StringConstraints(pattern=EVENT_TYPE_PATTERN, max_length=256)]
+# A subscription: `*`, a name, or a prefix pattern ending in `.*` or `:*`.
 EventTypePattern = Annotated[
-    str, StringConstraints(pattern=r"^(\*|[a-zA-Z0-9_.-]+(\.\*)?)$", max_length=256)
+    str, StringConstraints(pattern=r"^(\*|[a-zA-Z0-9_.:-]+([.:]\*)?)$", max_length=256)
 ]
 # Ids and uids: letters, digits, "_", "." and "-", but not dots alone: "." and ".." are path
 # segments that HTTP clients resolve away, so such an id could never be read back.
@@ -32,6 +35,8 @@ Uid = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_len
 # A channel is free text, less control characters (a database may refuse to store them).
 CHANNEL_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 Channel = Annotated[str, StringConstraints(pattern=CHANNEL_PATTERN, max_length=128)]
+# A payload version's name (an event type's `versions`, an endpoint's `version`).
+VersionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 ContentType = Literal["application/json", "application/x-www-form-urlencoded"]
 # RFC 9110: a field name is a token; a value holds no control character but tab.
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -101,12 +106,13 @@ def _check_secret(secret: str | None) -> str | None:
     return secret
 
 
-def _check_filter(conditions: dict[str, Any] | None) -> dict[str, Any] | None:
-    if conditions and len(conditions) > MAX_CONDITIONS:
-        raise ValueError(f"at most {MAX_CONDITIONS} conditions")
+def check_filter_field(conditions: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Field validator of a filter: raise ``ValueError`` naming where each problem is."""
     problems = check_filter(conditions)
     if problems:
-        raise ValueError("; ".join(f"invalid JSONPath {p.path!r}: {p.reason}" for p in problems))
+        raise ValueError("; ".join(f"{p.path}: {p.reason}" for p in problems))
+    if count_conditions(conditions) > MAX_CONDITIONS:
+        raise ValueError(f"at most {MAX_CONDITIONS} conditions")
     return conditions
 
 
@@ -126,12 +132,19 @@ class EndpointFields(Strict):
     description: str | None = Field(default=None, max_length=1024)
     uid: Uid | None = None
     metadata: dict[str, Any] | None = None
-    event_types: list[EventTypePattern] | None = Field(default=None, examples=[["invoice.*"]])
+    event_types: list[EventTypePattern] | None = Field(
+        default=None, examples=[["invoice.*", "environment:code:*"]]
+    )
     channels: list[Channel] | None = None
     filter: dict[str, Any] | None = Field(
         default=None,
-        description="JSONPath (RFC 9535) → expected value; all must hold on the envelope",
-        examples=[{"$.data.environment.type": "production"}],
+        description="JSONPath (RFC 9535) → expected value or operator object ($eq, $neq, $gt, "
+        "$gte, $lt, $lte, $in, $nin, $exists, $regex); $and / $or combine filters; all must "
+        "hold on the envelope",
+        examples=[
+            {"$.data.environment.type": "production"},
+            {"$.data.amount": {"$gte": 100}, "$or": [{"$.data.plan": {"$in": ["pro", "team"]}}]},
+        ],
     )
     enabled: bool | None = None
     headers: dict[str, str] | None = Field(default=None, examples=[{"x-wpvip-webhook": "v1"}])
@@ -145,9 +158,23 @@ class EndpointFields(Strict):
     content_type: ContentType | None = None
     rate_limit: int | None = Field(default=None, ge=1)
     ordered: bool | None = None
+    version: VersionName | None = Field(
+        default=None,
+        description="payload version (of the event types' `versions`) this endpoint gets; "
+        "absent = always the current one",
+        examples=["v0"],
+    )
+    max_in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_IN_FLIGHT,
+        description=f"most deliveries in flight to it at once (default {DEFAULT_MAX_IN_FLIGHT}; "
+        "an ordered endpoint always 1)",
+        examples=[16],
+    )
 
     _headers = field_validator("headers")(_check_headers)
-    _filter = field_validator("filter")(_check_filter)
+    _filter = field_validator("filter")(check_filter_field)
     _transform = field_validator("transform")(_check_transform)
 
 
@@ -182,6 +209,45 @@ class BatchIn(Strict):
     messages: list[MessageIn] = Field(min_length=1, max_length=1000)
 
 
+MAX_VERSIONS = 32
+
+
+class VersionIn(Strict):
+    """One payload version of an event type."""
+
+    name: VersionName = Field(examples=["v0"])
+    transform: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="JMESPath over the envelope shaping this version's body (none: the envelope)",
+        examples=["merge(data, {event: type})"],
+    )
+
+    _transform = field_validator("transform")(_check_transform)
+
+
+def _check_versions(versions: list[VersionIn] | None) -> list[VersionIn] | None:
+    if versions is not None:
+        names = [version.name for version in versions]
+        if len(set(names)) != len(names):
+            raise ValueError("version names must be unique")
+    return versions
+
+
+def _check_version_header(name: str | None) -> str | None:
+    if name is not None:
+        if _HEADER_NAME.fullmatch(name) is None:
+            raise ValueError(f"{name!r} is not a valid header name")
+        if name.lower() in RESERVED_HEADERS:
+            raise ValueError(f"{name} is a header hookbus sets itself")
+    return name
+
+
+Versions = Annotated[list[VersionIn], Field(min_length=1, max_length=MAX_VERSIONS)]
+VERSIONS_DOC = "payload versions, oldest first; the last is current"
+VERSIONS_EXAMPLE = [{"name": "v0", "transform": "merge(data, {event: type})"}, {"name": "v1"}]
+
+
 class EventTypeIn(Strict):
     name: EventTypeName = Field(examples=["invoice.paid"])
     description: Annotated[str, null_as(str)] = Field(
@@ -194,8 +260,25 @@ class EventTypeIn(Strict):
         description="JSON Schema every payload of this type must follow (null: any object)",
         examples=[{"type": "object", "required": ["invoice_id"]}],
     )
+    versions: Versions | None = Field(
+        default=None, description=VERSIONS_DOC, examples=[VERSIONS_EXAMPLE]
+    )
+    version_header: str | None = Field(
+        default=None,
+        max_length=256,
+        description="request header carrying the version's name on every delivery",
+        examples=["x-wpvip-webhook"],
+    )
+
+    _versions = field_validator("versions")(_check_versions)
+    _version_header = field_validator("version_header")(_check_version_header)
 
 
 class EventTypePatch(Strict):
     description: str | None = Field(default=None, max_length=1024)
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    versions: Versions | None = Field(default=None, description=VERSIONS_DOC + "; null: none")
+    version_header: str | None = Field(default=None, max_length=256)
+
+    _versions = field_validator("versions")(_check_versions)
+    _version_header = field_validator("version_header")(_check_version_header)

@@ -12,7 +12,7 @@ import orjson
 from shared.errors import Unprocessable
 
 # Every id and name of the configuration (``app_...``, an event type's name) has this shape.
-_ID = re.compile(r"[A-Za-z0-9_.-]+")
+_ID = re.compile(r"[A-Za-z0-9_.:-]+")
 
 
 def encode_cursor(last_id: str) -> str:

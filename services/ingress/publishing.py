@@ -91,6 +91,7 @@ def prepare(
             idempotency=idempotency,
             reply_to=None if address is None else address.as_record(),
         )
+        record["schema_checked"] = True  # by check_payloads: the router need not again
         found.append(Publication(record, address))
     return found
 

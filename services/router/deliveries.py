@@ -10,6 +10,7 @@ from shared import clock
 from shared.contracts import Contract, encode
 from shared.errors import BadRecord
 from shared.ids import new_id
+from shared.payload_versions import headers_for
 from shared.topics import MAX_VALUE_BYTES
 from shared.transforms import FAILED as TRANSFORM_FAILED
 from shared.transforms import TransformError
@@ -53,10 +54,15 @@ class RenderFailure(NamedTuple):
         }
 
 
-def delivery(event: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dict[str, Any]:
-    """The first-attempt delivery record of ``event`` for ``endpoint``."""
-    body, content_type = render(event, endpoint)
-    return {
+def delivery(
+    event: Mapping[str, Any],
+    endpoint: Mapping[str, Any],
+    event_type: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The first-attempt delivery record of ``event`` for ``endpoint``; ``event_type`` is the
+    event's catalogue entry, whose payload versions shape the body and add a header."""
+    body, content_type = render(event, endpoint, event_type)
+    record = {
         "v": 1,
         "id": new_id("dlv"),
         "message_id": event["id"],
@@ -70,10 +76,17 @@ def delivery(event: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dict[str,
         "due_at": None,
         "config_offset": event.get("config_offset", 0),
     }
+    version_headers = headers_for(event_type, endpoint)
+    if version_headers:
+        record["headers"] = version_headers
+    return record
 
 
 def deliveries(
-    event: Mapping[str, Any], endpoints: Iterable[Mapping[str, Any]], topic: str
+    event: Mapping[str, Any],
+    endpoints: Iterable[Mapping[str, Any]],
+    topic: str,
+    event_type: Mapping[str, Any] | None = None,
 ) -> tuple[list[Outgoing], list[RenderFailure]]:
     """Encoded delivery records of ``event``, keyed by endpoint id, and the endpoints whose
     transform failed on it (they get no delivery).
@@ -84,7 +97,7 @@ def deliveries(
     records, failures = [], []
     for endpoint in endpoints:
         try:
-            record = delivery(event, endpoint)
+            record = delivery(event, endpoint, event_type)
         except TransformError as exc:
             reason = f"{TRANSFORM_FAILED}: {exc}"
             failures.append(RenderFailure(endpoint["id"], reason, str(endpoint.get("url", ""))))

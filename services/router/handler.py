@@ -24,6 +24,7 @@ from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import record_kind
 from shared.kafka_io import dead_letter
+from shared.payload_schemas import mismatch
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class Router:
                 # Inbound requests share the events topic; their records carry a "kind".
                 return await self.inbound.plan(record.value, self.wait_for_config)
             event = decode(Contract.EVENT, record.value)
+            self._check_schema(event)
             verdict, outgoing = self._judge(event, record)
         except Exception as exc:  # BadRecord, or a bug: record it rather than lose the event
             return [self._failed(exc, record)]
@@ -122,7 +124,10 @@ class Router:
 
     async def _route(self, event: dict[str, Any], record: Incoming) -> list[Outgoing]:
         await self.wait_for_config(event.get("config_offset", 0), event["id"])
-        routed, failures = deliveries(event, targets(self.config, event), self.deliveries_topic)
+        catalogued = self.config.get("event_type", event["event_type"])
+        routed, failures = deliveries(
+            event, targets(self.config, event), self.deliveries_topic, catalogued
+        )
         for failure in failures:
             log.warning(
                 "endpoint skipped, event dead-lettered for it",
@@ -134,6 +139,18 @@ class Router:
                 value = encode(Contract.ATTEMPT, failure.attempt(event))
                 routed.append(Outgoing(self.attempts_topic, failure.endpoint_id.encode(), value))
         return routed
+
+    def _check_schema(self, event: dict[str, Any]) -> None:
+        """Raise :class:`BadRecord` naming the failing path when an event hookbus did not check
+        (produced straight to Kafka) breaks its event type's catalogue schema, as a publish
+        over HTTP would have been refused. Events for one endpoint (ping, resend) repeat
+        messages already accepted and are not checked again."""
+        if event.get("schema_checked") or event.get("endpoint_id") is not None:
+            return
+        catalogued = self.config.get("event_type", event["event_type"])
+        problem = mismatch(catalogued, event["event_type"], event["payload"])
+        if problem is not None:
+            raise BadRecord(f"schema mismatch: {problem}")
 
     def _failed(self, exc: Exception, record: Incoming) -> Outgoing:
         if isinstance(exc, BadRecord):

@@ -11,10 +11,20 @@ from typing import Any, Protocol
 
 from services.router.rendering import envelope
 from shared.filters import FilterError, holds
+from shared.type_patterns import WILDCARD, accepts_type, type_matches
+
+__all__ = [
+    "WILDCARD",
+    "ConfigReader",
+    "accepts_channels",
+    "accepts_filter",
+    "accepts_type",
+    "targets",
+    "type_matches",
+]
 
 log = logging.getLogger(__name__)
 Object = dict[str, Any]
-WILDCARD = "*"
 
 
 class ConfigReader(Protocol):
@@ -23,23 +33,6 @@ class ConfigReader(Protocol):
     def get(self, kind: str, ident: str) -> Object | None: ...
 
     def children(self, kind: str, app_id: str) -> Iterable[Object]: ...
-
-
-def type_matches(pattern: str, event_type: str) -> bool:
-    """True when ``pattern`` (a name, ``prefix.*`` or ``*``) covers ``event_type``."""
-    if pattern == WILDCARD:
-        return True
-    if pattern.endswith(".*"):
-        return event_type.startswith(pattern[:-1])
-    return pattern == event_type
-
-
-def accepts_type(endpoint: Mapping[str, Any], event_type: str) -> bool:
-    """True when the endpoint's ``event_types`` (absent or null = every type) cover the type."""
-    patterns = endpoint.get("event_types")
-    if patterns is None:
-        return True
-    return any(type_matches(pattern, event_type) for pattern in patterns)
 
 
 def accepts_channels(endpoint: Mapping[str, Any], channels: Iterable[str]) -> bool:

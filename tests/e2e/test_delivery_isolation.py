@@ -52,7 +52,9 @@ def test_a_hanging_receiver_does_not_delay_a_healthy_one_on_its_partition(stack:
 
     with Receiver(hang) as slow, Receiver() as fast:
         app = new_app(stack)
-        hanging = add_endpoint(stack, app, slow.url, event_types=["slow.*"], timeout_ms=25000)
+        hanging = add_endpoint(
+            stack, app, slow.url, event_types=["slow.*"], timeout_ms=25000, max_in_flight=8
+        )
         while True:  # a healthy endpoint whose deliveries share the hanging one's partition
             healthy = add_endpoint(stack, app, fast.url, event_types=["fast.*"])
             if partition_of(healthy["id"]) == partition_of(hanging["id"]):

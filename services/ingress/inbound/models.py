@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, TypeAdapter, field_validator
 
 from services.ingress.models import EventTypeName, Strict
-from shared.predicates import check_paths, compile_path
+from shared.predicates import compile_path, filter_problems
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
@@ -26,10 +26,11 @@ HEADER_VALUE = re.compile(r"[\t\x20-\x7e]{0,4096}")
 
 
 def check_jsonpaths(predicates: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Every key must be an RFC 9535 JSONPath; raise ``ValueError`` naming the bad ones."""
-    problems = check_paths(predicates or {})
+    """Every key must be an RFC 9535 JSONPath (or ``$and``/``$or``) and every operator known;
+    raise ``ValueError`` naming where each problem is."""
+    problems = filter_problems(predicates or {})
     if problems:
-        raise ValueError("; ".join(f"invalid JSONPath {p.path!r}: {p.reason}" for p in problems))
+        raise ValueError("; ".join(f"{p.path}: {p.reason}" for p in problems))
     return predicates
 
 

@@ -26,10 +26,19 @@ from shared.destinations import check_destination
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
+from shared.secret_headers import kept, masked
 
 router = APIRouter(prefix="/v1/routes", tags=["routes"], dependencies=[Depends(authorized)])
 Object = dict[str, Any]
 DEFAULT_TIMEOUT_MS = 15000
+
+
+def public(route: Object) -> Object:
+    """The route as the API shows it: credentials in an http destination's headers masked."""
+    destination = route.get("destination") or {}
+    if "headers" not in destination:
+        return route
+    return {**route, "destination": {**destination, "headers": masked(destination["headers"])}}
 
 
 def _refuse(path: str, message: str) -> Unprocessable:
@@ -77,6 +86,8 @@ def _patched_destination(current: Object, given: Object) -> Object:
     left out (as a JSON merge patch: null removes a field), else a whole new one; 422 when
     the result is not a valid destination."""
     if given.get("type", current["type"]) == current["type"]:
+        if given.get("headers"):  # a masked credential sent back keeps its value
+            given = {**given, "headers": kept(given["headers"], current.get("headers"))}
         merged = {**current, **given}
         given = {name: value for name, value in merged.items() if value is not None}
     try:
@@ -115,7 +126,7 @@ async def create_route(body: RouteIn, hub: Hub, inbound: InboundDep) -> OrjsonRe
         "updated_at": now,
     }
     await hub.config.put("route", route)
-    return OrjsonResponse(route, status_code=201)
+    return OrjsonResponse(public(route), status_code=201)
 
 
 @router.get("", summary="List routes (?source_id=)", responses=answers(200, [ROUTE], listed=True))
@@ -126,12 +137,14 @@ async def list_routes(
     routes = [
         r for r in hub.config.view.all("route") if source_id is None or r["source_id"] == source_id
     ]
-    return OrjsonResponse(page(routes, limit, cursor))
+    answer = page(routes, limit, cursor)
+    answer["data"] = [public(route) for route in answer["data"]]
+    return OrjsonResponse(answer)
 
 
 @router.get("/{rt}", summary="Get a route", responses=answers(200, ROUTE))
 async def get_route(rt: str, hub: Hub) -> OrjsonResponse:
-    return OrjsonResponse(await find_route(hub, rt))
+    return OrjsonResponse(public(await find_route(hub, rt)))
 
 
 @router.patch(
@@ -155,7 +168,7 @@ async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) 
         changes["destination"] = await _destination(hub, inbound, given)
     updated = {**current, **changes, "updated_at": clock.iso()}
     await hub.config.put("route", updated)
-    return OrjsonResponse(updated)
+    return OrjsonResponse(public(updated))
 
 
 @router.delete("/{rt}", status_code=204, summary="Delete a route")

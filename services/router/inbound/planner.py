@@ -24,7 +24,7 @@ from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import decode_body, document
 from shared.inbound_sync import routed_reply
-from shared.payload_schemas import payload_problems
+from shared.payload_schemas import mismatch
 from shared.topics import MAX_VALUE_BYTES
 
 log = logging.getLogger(__name__)
@@ -127,14 +127,7 @@ class InboundPlanner:
     def _schema_problem(self, event_type: str, payload: Object) -> str | None:
         """Why ``payload`` may not be published as ``event_type`` (its catalogue schema, as the
         ingress checks a publish), or None."""
-        known = self.config.get("event_type", event_type)
-        if known is None or not known.get("schema"):
-            return None
-        problems = payload_problems(known["schema"], payload, ["payload"])
-        if not problems:
-            return None
-        first = problems[0]
-        return f"{first['path']}: {first['msg']} (schema of event type {event_type!r})"
+        return mismatch(self.config.get("event_type", event_type), event_type, payload)
 
     async def _topic_ready(self, topic: str) -> str | None:
         """None once ``topic`` exists; after a few failed tries, why it could not be made."""
