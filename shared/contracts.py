@@ -33,6 +33,8 @@ class Contract(StrEnum):
     INBOUND_ROUTED = "inbound_routed"
     ROUTE_DELIVERY = "route_delivery"
     ROUTE_ATTEMPT = "route_attempt"
+    # Background tasks (replay, recover), their progress, and erasure requests.
+    TASK = "task"
 
 
 def schema_path(contract: Contract, version: int = 1) -> Path:

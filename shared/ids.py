@@ -13,7 +13,7 @@ import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-PREFIXES = frozenset({"app", "ep", "msg", "atm", "src", "rt", "in", "dlv", "et"})
+PREFIXES = frozenset({"app", "ep", "msg", "atm", "src", "rt", "in", "dlv", "et", "task"})
 
 
 def _encode(value: int, length: int) -> str:

@@ -114,6 +114,10 @@ class Settings:
     dedupe_window: float = 86400.0
     verdict_timeout: float = 5.0
     secret_keys: tuple[bytes, ...] = ()
+    # Live streams: a comment line goes out after this long without an event.
+    stream_keepalive: float = 15.0
+    # Background tasks (replay, recover) read and send this many items per page.
+    task_page_size: int = 500
 
     @property
     def sqlite_url(self) -> str:
@@ -174,6 +178,8 @@ class Settings:
             max_body=integer("MAX_BODY", base.max_body),
             sync_timeout=parse_duration(get("SYNC_TIMEOUT") or "30s"),
             public_url=_public_url(get("PUBLIC_URL")),
+            stream_keepalive=parse_duration(get("STREAM_KEEPALIVE") or "15s"),
+            task_page_size=_positive("TASK_PAGE_SIZE", integer("TASK_PAGE_SIZE", 500)),
         )
 
     @property

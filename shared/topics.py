@@ -19,6 +19,7 @@ class Topic(StrEnum):
     ATTEMPTS = "attempts"
     DEAD = "dead"
     REPLIES = "replies"
+    TASKS = "tasks"
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,14 @@ def layout(prefix: str, partitions: int, schedule: tuple[float, ...] = ()) -> li
     # Records carry payloads of up to HOOKBUS_MAX_PAYLOAD_BYTES plus their envelope.
     large = {"max.message.bytes": str(MAX_RECORD_BYTES)}
     specs = [TopicSpec(physical(prefix, Topic.CONFIG), 1, {"cleanup.policy": "compact", **large})]
-    for topic in (Topic.EVENTS, Topic.DELIVERIES, Topic.ATTEMPTS, Topic.DEAD, Topic.REPLIES):
+    for topic in (
+        Topic.EVENTS,
+        Topic.DELIVERIES,
+        Topic.ATTEMPTS,
+        Topic.DEAD,
+        Topic.REPLIES,
+        Topic.TASKS,
+    ):
         specs.append(TopicSpec(physical(prefix, topic), partitions, dict(large)))
     for tier in retry_topics(schedule):
         specs.append(TopicSpec(physical(prefix, tier), partitions, dict(large)))

@@ -16,10 +16,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, FastAPI
 
 from services.audit import http_errors, queries
+from services.audit.dead_letter_ids import parse_dead_letter_id
 from services.audit.inbound_api import inbound_routes
+from services.audit.objects import dead_letter_object
 from services.audit.paging import DEFAULT_LIMIT, answer, decode_cursor
 from services.audit.params import TIME_KEY, Limit, bound
 from services.audit.store import Store
+from services.audit.stream_api import stream_routes
 from shared.errors import NotFound
 from shared.health import Readiness, health_router
 from shared.json_response import OrjsonResponse
@@ -126,24 +129,41 @@ def log_routes(store: Store) -> APIRouter:
     @router.get("/dead-letters")
     async def dead_letter_list(
         kind: Literal["bad_record", "exhausted"] | None = None,
+        after: str | None = None,
+        before: str | None = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> OrjsonResponse:
-        """Records no consumer could process and deliveries that exhausted their retries."""
+        """Records no consumer could process and deliveries that exhausted their retries;
+        ``after``/``before`` bound the time they were written (both exclusive)."""
+        since, until = bound("after", after), bound("before", before)
         key = decode_cursor(cursor, DEAD_KEY)
         page = await asyncio.to_thread(
-            queries.list_dead_letters, db, kind=kind, limit=limit, cursor=key
+            queries.list_dead_letters,
+            db,
+            kind=kind,
+            since_ms=since,
+            until_ms=until,
+            limit=limit,
+            cursor=key,
         )
         return answer(page)
+
+    @router.get("/dead-letters/{dead_letter_id}")
+    async def dead_letter(dead_letter_id: str) -> OrjsonResponse:
+        """One dead letter, or 404."""
+        place = parse_dead_letter_id(dead_letter_id)
+        row = None if place is None else await asyncio.to_thread(queries.dead_letter_row, db, place)
+        if row is None:
+            raise NotFound("dead letter not found", {"dead_letter": dead_letter_id})
+        return OrjsonResponse(dead_letter_object(row))
 
     return router
 
 
-def build_app(
-    store: Store, admin_token: str, readiness: Readiness, recovery: APIRouter | None = None
-) -> FastAPI:
-    """The audit HTTP app: health routes (open), the log routes and, when given, the resend
-    and recover routes (admin token).
+def build_app(store: Store, admin_token: str, readiness: Readiness, *extra: APIRouter) -> FastAPI:
+    """The audit HTTP app: health routes (open), the log routes and the ``extra`` routes
+    (resend and recover, tasks...), all but health behind the admin token.
     """
     app = FastAPI(title="hookbus audit", openapi_url=None, default_response_class=OrjsonResponse)
     http_errors.install(app)
@@ -151,6 +171,7 @@ def build_app(
     admin = [Depends(http_errors.admin_only(admin_token))]
     app.include_router(log_routes(store), dependencies=admin)
     app.include_router(inbound_routes(store.engine), dependencies=admin)
-    if recovery is not None:
-        app.include_router(recovery, dependencies=admin)
+    app.include_router(stream_routes(store.engine), dependencies=admin)
+    for routes in extra:
+        app.include_router(routes, dependencies=admin)
     return app

@@ -17,6 +17,7 @@ from sqlalchemy import Table
 from services.audit.inbound_rows import contract_for
 from services.audit.rows import Origin, Row, attempt_rows, dead_letter_rows, event_rows
 from services.audit.schema import dead_letters
+from services.audit.task_rows import task_rows
 from shared import metrics
 from shared.contracts import Contract, decode
 from shared.errors import BadRecord
@@ -31,6 +32,7 @@ SOURCES: dict[Topic, tuple[Contract, Converter]] = {
     Topic.EVENTS: (Contract.EVENT, event_rows),
     Topic.ATTEMPTS: (Contract.ATTEMPT, attempt_rows),
     Topic.DEAD: (Contract.DEAD_LETTER, dead_letter_rows),
+    Topic.TASKS: (Contract.TASK, task_rows),
 }
 
 

@@ -34,6 +34,8 @@ inbound_requests = Table(
     Index("ix_inbound_source_ts", "source_id", "ts_ms", "id"),
     Index("ix_inbound_status_ts", "status", "ts_ms", "id"),
     Index("ix_inbound_source_status_ts", "source_id", "status", "ts_ms", "id"),
+    Index("ix_inbound_stream", "kafka_partition", "kafka_offset"),
+    Index("ix_inbound_source_stream", "source_id", "kafka_partition", "kafka_offset"),
 )
 
 # One row per routed request: present once the router has run its routes (maybe none).

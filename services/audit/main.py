@@ -12,8 +12,11 @@ from aiokafka import AIOKafkaConsumer
 from services.audit.api import build_app
 from services.audit.ingest import Ingestor
 from services.audit.recovery import recovery_routes
+from services.audit.redrive import redrive_routes
 from services.audit.retention import Retention
 from services.audit.store import Store
+from services.audit.task_api import task_routes
+from services.audit.task_worker import TaskWorker, task_consumer
 from shared import consumer_lag, lifecycle
 from shared.config_view import ConfigView
 from shared.health import listening, start_http
@@ -27,7 +30,7 @@ DB_PROBE_S = 5.0
 
 def consumer_for(settings: Settings) -> AIOKafkaConsumer:
     """The audit group's consumer of events, attempts and dead letters (not started)."""
-    topics = (Topic.EVENTS, Topic.ATTEMPTS, Topic.DEAD)
+    topics = (Topic.EVENTS, Topic.ATTEMPTS, Topic.DEAD, Topic.TASKS)
     return AIOKafkaConsumer(
         *(physical(settings.topic_prefix, topic) for topic in topics),
         bootstrap_servers=settings.bootstrap,
@@ -68,6 +71,8 @@ async def serve(settings: Settings) -> int:
     probe = DatabaseProbe(store)
     consumer_lag.watch(settings, "audit", consumer.assignment)
     retention = Retention(store.engine, settings.retention, settings.retention_interval)
+    tasks_in = task_consumer(settings)
+    worker = TaskWorker(tasks_in, producer, store, settings.topic_prefix, settings.task_page_size)
 
     def readiness() -> dict[str, bool]:
         return {"config": view.ready, "consumer": ingestor.running, "database": probe.ok}
@@ -86,6 +91,8 @@ async def serve(settings: Settings) -> int:
                 settings.admin_token,
                 readiness,
                 recovery_routes(store, producer, settings.topic_prefix),
+                task_routes(store, producer, settings.topic_prefix),
+                redrive_routes(store, producer, settings.topic_prefix),
             ),
             settings.http_host,
             settings.audit_port,
@@ -94,11 +101,14 @@ async def serve(settings: Settings) -> int:
         await listening(server, http)
         await consumer.start()
         stack.push_async_callback(consumer.stop)
+        await tasks_in.start()
+        stack.push_async_callback(tasks_in.stop)
         probing = asyncio.create_task(probe.run(stop), name="audit-db-probe")
         pruning = asyncio.create_task(retention.run(stop), name="audit-retention")
+        working = asyncio.create_task(_work(worker, stop), name="audit-tasks")
         log.info("audit running", extra={"port": settings.audit_port})
         code = await _consume(ingestor, stop)
-        await asyncio.gather(probing, pruning)
+        await asyncio.gather(probing, pruning, working)
     log.info("audit stopped", extra={"exit_code": code})
     return code
 
@@ -116,6 +126,16 @@ async def _consume(ingestor: Ingestor, stop: asyncio.Event) -> int:
         stop.set()
         return 1
     return 0
+
+
+async def _work(worker: TaskWorker, stop: asyncio.Event) -> None:
+    """Run the task worker; when it fails (a bug, or the broker lost for good), stop audit so
+    that it is restarted and the tasks resume there."""
+    try:
+        await worker.run(stop)
+    except Exception:
+        log.exception("task worker failed")
+        stop.set()
 
 
 def main() -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, inspect, select, text
 
-from services.audit import inbound_schema, schema
+from services.audit import inbound_schema, schema, task_schema
 from shared import clock
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,11 @@ def _inbound_tables(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(received), checkfirst=True)
 
 
+def _task_tables(conn: Connection) -> None:
+    tables = [task_schema.tasks, task_schema.task_progress]
+    schema.metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "messages, channels, attempts and dead letters", _tables),
     Migration(
@@ -120,6 +125,33 @@ MIGRATIONS: tuple[Migration, ...] = (
         statements(
             "CREATE INDEX IF NOT EXISTS ix_route_attempts_ts ON route_attempts (ts_ms)",
             "CREATE INDEX IF NOT EXISTS ix_inbound_routings_routed ON inbound_routings (routed_at)",
+        ),
+    ),
+    Migration(
+        5,
+        "indexes for live streams: rows in the order audit stored them",
+        statements(
+            "CREATE INDEX IF NOT EXISTS ix_messages_app_stream"
+            " ON messages (app_id, kafka_partition, kafka_offset)",
+            "CREATE INDEX IF NOT EXISTS ix_attempts_app_stream"
+            " ON attempts (app_id, kafka_partition, kafka_offset)",
+            "CREATE INDEX IF NOT EXISTS ix_inbound_stream"
+            " ON inbound_requests (kafka_partition, kafka_offset)",
+            "CREATE INDEX IF NOT EXISTS ix_inbound_source_stream"
+            " ON inbound_requests (source_id, kafka_partition, kafka_offset)",
+        ),
+    ),
+    Migration(6, "background tasks and their progress", _task_tables),
+    Migration(
+        7,
+        "dead letters by the app and message of their delivery",
+        steps(
+            add_column("dead_letters", "app_id", "VARCHAR"),
+            add_column("dead_letters", "message_id", "VARCHAR"),
+            statements(
+                "CREATE INDEX IF NOT EXISTS ix_dead_letters_message"
+                " ON dead_letters (app_id, message_id)"
+            ),
         ),
     ),
 )

@@ -7,7 +7,10 @@ from typing import Any
 
 import orjson
 
+from services.audit.dead_letter_ids import dead_letter_id
 from shared.secret_headers import masked
+
+NAMED = ("app_id", "endpoint_id", "message_id", "route_id", "inbound_id")
 
 
 def message_object(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -55,8 +58,11 @@ def _request(text: str) -> dict[str, Any]:
 
 
 def dead_letter_object(row: Mapping[Any, Any]) -> dict[str, Any]:
-    """A dead letter as stored: reason, kind, origin, the original record text, and its place."""
+    """A dead letter as stored: its id, reason, kind, origin, the original record text, the ids
+    the record names (app, endpoint or route, message or received request), and its place."""
     return {
+        "id": dead_letter_id(row["at_ms"], row["kafka_partition"], row["kafka_offset"]),
+        **_named_ids(row["record"]),
         "topic": row["kafka_topic"],
         "partition": row["kafka_partition"],
         "offset": row["kafka_offset"],
@@ -66,3 +72,13 @@ def dead_letter_object(row: Mapping[Any, Any]) -> dict[str, Any]:
         "record": row["record"],
         "at": row["at"],
     }
+
+
+def _named_ids(text: str) -> dict[str, Any]:
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        record = None
+    if not isinstance(record, dict):
+        record = {}
+    return {key: record.get(key) if isinstance(record.get(key), str) else None for key in NAMED}

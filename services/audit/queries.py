@@ -5,7 +5,7 @@ Lists are newest first by ``(ts_ms, id)`` and take the key of the previous page'
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, func, select
@@ -111,15 +111,36 @@ def endpoint_stats(engine: Engine, app_id: str, endpoint_id: str) -> dict[str, A
 
 
 def list_dead_letters(
-    engine: Engine, *, kind: str | None = None, limit: int, cursor: Key | None = None
+    engine: Engine,
+    *,
+    kind: str | None = None,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    limit: int,
+    cursor: Key | None = None,
 ) -> Page:
-    """Dead letters, newest first by the time they were written."""
+    """Dead letters, newest first by the time they were written (bounds exclusive)."""
+    c = dead_letters.c
     query = select(dead_letters)
     if kind is not None:
-        query = query.where(dead_letters.c.kind == kind)
-    c = dead_letters.c
+        query = query.where(c.kind == kind)
+    if since_ms is not None:
+        query = query.where(c.at_ms > since_ms)
+    if until_ms is not None:
+        query = query.where(c.at_ms < until_ms)
     key = (c.at_ms, c.kafka_topic, c.kafka_partition, c.kafka_offset)
     with engine.connect() as conn:
         found = conn.execute(newest_first(query, key, limit, cursor)).mappings().all()
     keys = [(r["at_ms"], r["kafka_topic"], r["kafka_partition"], r["kafka_offset"]) for r in found]
     return cut([dead_letter_object(r) for r in found], keys, limit)
+
+
+def dead_letter_row(engine: Engine, place: tuple[int, int, int]) -> Mapping[Any, Any] | None:
+    """The dead letter written at ``place`` = ``(at_ms, partition, offset)``, or None."""
+    at_ms, partition, offset = place
+    c = dead_letters.c
+    query = select(dead_letters).where(
+        c.at_ms == at_ms, c.kafka_partition == partition, c.kafka_offset == offset
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).mappings().first()

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from services.audit.inbound_retention import prune_inbound
 from services.audit.schema import attempts, dead_letters, message_channels, messages
+from services.audit.task_schema import task_progress, tasks
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
@@ -52,6 +53,8 @@ TARGETS = (
         dead_letters.c.at_ms,
         (dead_letters.c.kafka_topic, dead_letters.c.kafka_partition, dead_letters.c.kafka_offset),
     ),
+    Target(task_progress, task_progress.c.at_ms, (task_progress.c.task_id, task_progress.c.seq)),
+    Target(tasks, tasks.c.ts_ms, (tasks.c.id,)),
 )
 
 

@@ -129,5 +129,19 @@ def dead_letter_rows(record: Mapping[str, Any], origin: Origin) -> list[tuple[Ta
         "record": record["record"],
         "at": record["at"],
         "at_ms": epoch_ms(record["at"]),
+        **delivered_ids(record["record"]),
     }
     return [(dead_letters, row)]
+
+
+def delivered_ids(text: str) -> Row:
+    """``app_id`` and ``message_id`` of the delivery record a dead letter copies (None each when
+    it is not one, or was cut short)."""
+    try:
+        original = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        original = None
+    if not isinstance(original, dict):
+        original = {}
+    found = {key: original.get(key) for key in ("app_id", "message_id")}
+    return {key: value if isinstance(value, str) else None for key, value in found.items()}

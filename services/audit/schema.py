@@ -80,6 +80,7 @@ messages = Table(
     Index("ix_messages_app_ts", "app_id", "ts_ms", "id"),
     Index("ix_messages_app_type_ts", "app_id", "event_type", "ts_ms", "id"),
     Index("ix_messages_ts", "ts_ms"),
+    Index("ix_messages_app_stream", "app_id", "kafka_partition", "kafka_offset"),
 )
 
 # One row per (message, channel), with the message's time: the channel filter reads one
@@ -110,6 +111,7 @@ attempts = Table(
     Index("ix_attempts_app_ep_outcome_ts", "app_id", "endpoint_id", "outcome", "ts_ms", "id"),
     Index("ix_attempts_app_msg_ts", "app_id", "message_id", "ts_ms", "id"),
     Index("ix_attempts_ts", "ts_ms"),
+    Index("ix_attempts_app_stream", "app_id", "kafka_partition", "kafka_offset"),
 )
 
 # Keyed by the dead letter's own position on the dead topic, so replaying the dead topic inserts
@@ -131,6 +133,10 @@ dead_letters = Table(
     Column("record", Text, nullable=False),
     Column("at", String, nullable=False),
     Column("at_ms", BigInteger, nullable=False),
+    # The exhausted delivery's app and message, when its record says (for erasure).
+    Column("app_id", String, nullable=True),
+    Column("message_id", String, nullable=True),
+    Index("ix_dead_letters_message", "app_id", "message_id"),
     Index("ix_dead_letters_list", "at_ms", "kafka_topic", "kafka_partition", "kafka_offset"),
     Index(
         "ix_dead_letters_kind_list",

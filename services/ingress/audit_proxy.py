@@ -29,6 +29,11 @@ async def forward(hub: Ingress, request: Request, path: str) -> Response:
     return await _relay(hub, "GET", path, params=params)
 
 
+async def get(hub: Ingress, path: str, params: dict[str, str]) -> Response:
+    """GET ``path`` on audit with ``params``; relay the answer, or 503 when unreachable."""
+    return await _relay(hub, "GET", path, params=params)
+
+
 async def post(hub: Ingress, path: str, body: dict[str, Any]) -> Response:
     """POST ``body`` to audit's ``path``; relay the answer, or 503 when audit cannot be reached."""
     return await _relay(hub, "POST", path, json=body)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.ingress import (
     apps,
     dashboard,
+    dead_letters,
     delivery_log,
     docs_page,
     endpoint_secrets,
@@ -16,6 +17,8 @@ from services.ingress import (
     filter_check,
     messages,
     portal_access,
+    streams,
+    tasks,
 )
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
@@ -80,8 +83,11 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(event_types.router)
     app.include_router(messages.router)
     app.include_router(delivery_log.router)
+    app.include_router(streams.router)  # before /v1/inbound/{id} would take /stream
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
     app.include_router(portal_access.router)
     app.include_router(filter_check.router)
+    app.include_router(tasks.router)
+    app.include_router(dead_letters.router)
     return app

@@ -65,6 +65,7 @@ async def serve(settings: Settings) -> None:
     await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
     log.info("stopping: finishing the requests in progress")
     server.should_exit = True
+    hub.stopping.set()
     await task
     stop.set()  # also when the server ended on its own
     await probing

@@ -57,10 +57,11 @@ async def resend(app: str, msg: str, ep: str, hub: Hub) -> Response:
     status_code=202,
     summary="Resend every message whose delivery to the endpoint ended failed since a time",
     openapi_extra=body_examples({"since": "2026-11-22T10:00:00Z"}),
-    responses=answers(202, {"count": 3}),
+    responses=answers(202, {"count": 3, "task_id": "task_01JD3R0A1B2C3D4E5F6G7H8J9M"}),
 )
 async def recover(app: str, ep: str, body: RecoverIn, hub: Hub) -> Response:
-    """Answers ``{count}``: how many messages are delivered again. 409 when disabled."""
+    """Answers ``{count, task_id}``: how many messages are delivered again, by the background
+    task ``task_id`` (``GET /v1/tasks/{task_id}``). 409 when disabled."""
     endpoint = await find_endpoint(hub, app, ep)
     require_enabled(endpoint)
     path = f"/v1/apps/{endpoint['app_id']}/endpoints/{endpoint['id']}/recover"

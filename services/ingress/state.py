@@ -3,6 +3,7 @@ the replies inbox, the secret box, the Kafka probe and the messages audit may no
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -34,6 +35,8 @@ class Ingress:
     # Messages published through this process, named ``<app id>/<message id>``, until audit
     # has them (read-your-writes for the message log).
     messages_written: WrittenRecords = field(default_factory=WrittenRecords)
+    # Set when the ingress stops, so live streams end rather than hold the shutdown.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 async def ingress(request: Request) -> Ingress:

@@ -115,7 +115,7 @@ def test_every_outbound_call_answers_as_documented(stack: Stack, receiver: Recei
     stats = api.get(f"{base}/stats").json()
     assert stats["succeeded"] >= 1 and "disabled_reason" in stats
     recovered = api.post(f"{base}/recover", json={"since": "2020-01-01T00:00:00Z"})
-    assert recovered.status_code == 202 and recovered.json() == {"count": 0}
+    assert recovered.status_code == 202 and recovered.json()["count"] == 0
     resend = api.post(f"/v1/apps/acme-conf/messages/{message['id']}/endpoints/main/resend")
     assert resend.status_code == 202, resend.text
 

@@ -26,6 +26,8 @@ SAMPLE_PATH_VALUES = {
     "src": "src_x",
     "rt": "rt_x",
     "inbound_id": "in_x",
+    "task": "task_x",
+    "dl": "dl_x",
 }
 
 
@@ -61,7 +63,8 @@ def test_docs_describe_every_call_with_an_example(stack: Stack) -> None:
         success = [c for c in operation["responses"] if c.startswith("2")]
         assert success, (method, path)
         if success != ["204"]:
-            content = operation["responses"][success[0]]["content"]["application/json"]
+            contents = operation["responses"][success[0]]["content"]
+            content = contents.get("application/json") or contents["text/event-stream"]
             assert "example" in content, (method, path)
         if method in ("POST", "PATCH") and "requestBody" in operation:
             assert "example" in operation["requestBody"]["content"]["application/json"], path
