@@ -1,5 +1,6 @@
 // Small building blocks every page uses: loading data, headings, badges, errors, copy buttons.
 import { html, useCallback, useEffect, useRef, useState } from "../vendor/preact-htm.js";
+import { get } from "./api.js";
 import { Link } from "./router.js";
 
 // Load with `loader` (an async function of an AbortSignal) whenever `deps` change.
@@ -201,4 +202,25 @@ export function Code({ children }) {
 export function pct(part, whole) {
   if (!whole) return null;
   return Math.round((part / whole) * 1000) / 10;
+}
+
+const appNames = new Map();
+
+// The breadcrumbs above an app's pages: the app by name in the dashboard, "Endpoints" in the
+// portal (whose one app needs no name).
+export function useAppCrumbs(grant, app) {
+  const known = appNames.get(app);
+  const [name, setName] = useState(known || app);
+  useEffect(() => {
+    if (grant.portal || appNames.has(app)) return;
+    get(`/v1/apps/${encodeURIComponent(app)}`).then(
+      (found) => {
+        appNames.set(app, found.name);
+        setName(found.name);
+      },
+      () => {},
+    );
+  }, [app]);
+  const appPage = `/apps/${encodeURIComponent(app)}`;
+  return grant.portal ? [["Endpoints", appPage]] : [["Apps", "/apps"], [name, appPage]];
 }

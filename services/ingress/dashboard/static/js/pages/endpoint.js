@@ -5,6 +5,7 @@ import { del, get, patch, post, stream } from "../api.js";
 import { Link, enc, navigate } from "../router.js";
 import {
   Action, Code, Copy, Empty, ErrorNote, Field, HttpStatus, Loading, Outcome, Page, Section, Time, pct, useApi,
+  useAppCrumbs,
 } from "../ui.js";
 import { endpointState, eventTypes, version } from "./apps.js";
 import { AttemptDetail } from "./attempt.js";
@@ -194,6 +195,7 @@ export function EndpointPage({ params, grant }) {
   // Followed by the endpoint's id (the URL may name it by uid), as the stream's attempts are.
   const deliveries = useDeliveries(app, endpoint.data && endpoint.data.id, status);
   const [pinged, setPinged] = useState(null);
+  const crumbs = useAppCrumbs(grant, app);
   const writable = !grant.readOnly;
   if (endpoint.error) return html`<${Page} title="Endpoint"><${ErrorNote} error=${endpoint.error} /><//>`;
   if (!endpoint.data) return html`<${Loading} what="Loading the endpoint" />`;
@@ -210,7 +212,7 @@ export function EndpointPage({ params, grant }) {
     setPinged((await post(`${base}/ping`)).message_id);
   };
   return html`<${Page} title=${data.url} subtitle=${html`${data.description ? `${data.description} · ` : ""}<${Code}>${data.id}<//>`}
-      crumbs=${grant.portal ? [["Endpoints", appPage]] : [["Apps", "/apps"], [app, appPage]]}
+      crumbs=${crumbs}
       actions=${writable && html`
         <${Action} run=${ping} kind="btn-primary">Ping<//>
         <${Link} class="btn" to=${`${appPage}/endpoints/${enc(ep)}/edit`}>Edit<//>

@@ -2,7 +2,7 @@
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import { get, patch, post } from "../api.js";
 import { enc, navigate } from "../router.js";
-import { ErrorNote, Field, Loading, Page, useApi } from "../ui.js";
+import { ErrorNote, Field, Loading, Page, useApi, useAppCrumbs } from "../ui.js";
 
 const SAMPLE = JSON.stringify(
   { type: "invoice.paid", timestamp: new Date().toISOString(), data: { invoice_id: "inv_1", amount: 4200 } },
@@ -83,6 +83,7 @@ export function EndpointForm({ params, grant }) {
   const [form, setForm] = useState(null);
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState(false);
+  const crumbs = useAppCrumbs(grant, app);
   useEffect(() => {
     if (!endpoint.loading && !form) setForm(initial(endpoint.data));
   }, [endpoint.loading]);
@@ -154,7 +155,7 @@ export function EndpointForm({ params, grant }) {
   };
   const field = (name, label, input, hint) =>
     html`<${Field} id=${`ep-${name}`} label=${label} error=${errors[name]} hint=${hint}>${input}<//>`;
-  return html`<${Page} title=${title} crumbs=${grant.portal ? [["Endpoints", appPage]] : [["Apps", "/apps"], [app, appPage]]}>
+  return html`<${Page} title=${title} crumbs=${crumbs}>
     <form class="card form" onSubmit=${submit} novalidate aria-label=${title}>
       ${errors.form && html`<p class="error" role="alert">${errors.form}</p>`}
       ${field("url", "URL", html`<input id="ep-url" type="url" required value=${form.url} onInput=${set("url")}

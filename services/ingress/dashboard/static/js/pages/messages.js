@@ -3,17 +3,15 @@
 import { html, useState } from "../../vendor/preact-htm.js";
 import { get, post } from "../api.js";
 import { Link, enc, navigate } from "../router.js";
-import { Action, Code, Empty, ErrorNote, Field, HttpStatus, Json, Loading, Outcome, Page, Section, Time, useApi } from "../ui.js";
+import { Action, Code, Empty, ErrorNote, Field, HttpStatus, Json, Loading, Outcome, Page, Section, Time, useApi, useAppCrumbs } from "../ui.js";
 import { AttemptDetail } from "./attempt.js";
 
-function crumbs(grant, app) {
-  return grant.portal ? [["Endpoints", `/apps/${enc(app)}`]] : [["Apps", "/apps"], [app, `/apps/${enc(app)}`]];
-}
 
 const iso = (local) => (local ? new Date(local).toISOString() : "");
 
 export function MessagesPage({ params, search, grant }) {
   const { app } = params;
+  const crumbs = useAppCrumbs(grant, app);
   const given = new URLSearchParams(search);
   const [filters, setFilters] = useState({
     event_type: given.get("event_type") || "",
@@ -44,7 +42,7 @@ export function MessagesPage({ params, search, grant }) {
   };
   const set = (name) => (e) => setDraft({ ...draft, [name]: e.target.value });
   const rows = messages.data ? [...messages.data.data, ...older] : [];
-  return html`<${Page} title="Messages" subtitle="Everything published to this app, newest first." crumbs=${crumbs(grant, app)}>
+  return html`<${Page} title="Messages" subtitle="Everything published to this app, newest first." crumbs=${crumbs}>
     <form class="card filters" onSubmit=${apply} aria-label="Filter messages">
       <div class="row">
         <${Field} id="f-type" label="Event type"><input id="f-type" value=${draft.event_type} onInput=${set("event_type")} placeholder="invoice.paid" /><//>
@@ -74,10 +72,11 @@ export function MessagesPage({ params, search, grant }) {
 
 export function MessagePage({ params, grant }) {
   const { app, msg } = params;
+  const crumbs = useAppCrumbs(grant, app);
   const message = useApi((signal) => get(`/v1/apps/${enc(app)}/messages/${enc(msg)}`, null, { signal }), [app, msg]);
   const attempts = useApi((signal) => get(`/v1/apps/${enc(app)}/messages/${enc(msg)}/attempts`, { limit: 250 }, { signal }), [app, msg]);
   const [opened, setOpened] = useState(null);
-  if (message.error) return html`<${Page} title="Message" crumbs=${crumbs(grant, app)}><${ErrorNote} error=${message.error} /><//>`;
+  if (message.error) return html`<${Page} title="Message" crumbs=${crumbs}><${ErrorNote} error=${message.error} /><//>`;
   if (!message.data) return html`<${Loading} what="Loading the message" />`;
   const byEndpoint = {};
   for (const attempt of (attempts.data && attempts.data.data) || []) {
@@ -85,7 +84,7 @@ export function MessagePage({ params, grant }) {
   }
   const m = message.data;
   return html`<${Page} title=${m.event_type} subtitle=${html`Message <${Code}>${m.id}<//> · <${Time} at=${m.timestamp} />`}
-      crumbs=${[...crumbs(grant, app), ["Messages", `/apps/${enc(app)}/messages`]]}>
+      crumbs=${[...crumbs, ["Messages", `/apps/${enc(app)}/messages`]]}>
     <${Section} title="Payload" id="payload">
       ${m.expunged && html`<p class="muted">The payload was removed (retention or erasure).</p>`}
       <${Json} value=${m.payload} label="Message payload" />
@@ -117,12 +116,13 @@ export function MessagePage({ params, grant }) {
 
 export function AttemptPage({ params, grant }) {
   const { app, atm } = params;
+  const crumbs = useAppCrumbs(grant, app);
   const attempt = useApi((signal) => get(`/v1/apps/${enc(app)}/attempts/${enc(atm)}`, null, { signal }), [app, atm]);
-  if (attempt.error) return html`<${Page} title="Attempt" crumbs=${crumbs(grant, app)}><${ErrorNote} error=${attempt.error} /><//>`;
+  if (attempt.error) return html`<${Page} title="Attempt" crumbs=${crumbs}><${ErrorNote} error=${attempt.error} /><//>`;
   if (!attempt.data) return html`<${Loading} what="Loading the attempt" />`;
   const a = attempt.data;
   return html`<${Page} title=${`Attempt ${a.attempt}`} subtitle=${html`<${Code}>${a.id}<//>`}
-      crumbs=${[...crumbs(grant, app), [a.endpoint_id, `/apps/${enc(app)}/endpoints/${enc(a.endpoint_id)}`]]}
+      crumbs=${[...crumbs, [a.endpoint_id, `/apps/${enc(app)}/endpoints/${enc(a.endpoint_id)}`]]}
       actions=${html`<button type="button" class="btn" onClick=${() => navigate(`/apps/${enc(app)}/messages/${enc(a.message_id)}`)}>Open message</button>`}>
     <${AttemptDetail} attempt=${a} />
   <//>`;

@@ -1,7 +1,7 @@
 // Dead letters (with Redrive) and background tasks (with their progress).
 import { html, useEffect, useState } from "../../vendor/preact-htm.js";
 import { get, post } from "../api.js";
-import { enc } from "../router.js";
+import { Link, enc } from "../router.js";
 import { Action, Badge, Code, Empty, ErrorNote, Field, Json, Loading, Page, Section, Time, useApi } from "../ui.js";
 
 const TASK_TONES = { running: "warn", done: "good", failed: "bad" };
@@ -72,6 +72,19 @@ export function TasksPage() {
   <//>`;
 }
 
+// What a dead letter was for, each id a link to its page.
+function Origin({ ids }) {
+  const app = ids.app_id;
+  const links = [
+    [app, app && `/apps/${enc(app)}`],
+    [ids.endpoint_id, app && ids.endpoint_id && `/apps/${enc(app)}/endpoints/${enc(ids.endpoint_id)}`],
+    [ids.message_id, app && ids.message_id && `/apps/${enc(app)}/messages/${enc(ids.message_id)}`],
+    [ids.inbound_id, ids.inbound_id && `/inbound/${enc(ids.inbound_id)}`],
+  ];
+  return links.filter(([id]) => id).map(([id, to]) =>
+    html`<div>${to ? html`<${Link} class="mono" to=${to}>${id}<//>` : html`<${Code}>${id}<//>`}</div>`);
+}
+
 function DeadLetterRow({ letter }) {
   const [open, setOpen] = useState(false);
   const [redriven, setRedriven] = useState(false);
@@ -81,8 +94,7 @@ function DeadLetterRow({ letter }) {
       <td><${Code}>${id}<//></td>
       <td><${Badge} tone=${letter.kind === "exhausted" ? "bad" : "warn"}>${letter.kind}<//></td>
       <td class="wrap">${letter.reason}</td>
-      <td class="small">${["app_id", "endpoint_id", "message_id"].filter((k) => origin[k] || letter[k])
-        .map((k) => html`<div><${Code}>${origin[k] || letter[k]}<//></div>`)}</td>
+      <td class="small"><${Origin} ids=${{ ...origin, ...letter }} /></td>
       <td><${Time} at=${letter.at || letter.created_at} /></td>
       <td class="row-actions">
         <button type="button" class="btn btn-small" aria-expanded=${open} onClick=${() => setOpen(!open)}
