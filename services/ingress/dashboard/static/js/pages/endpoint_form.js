@@ -123,10 +123,14 @@ export function EndpointForm({ params, grant }) {
     } catch (error) {
       problems.filter = `Not JSON: ${error.message}`;
     }
-    try {
-      out.headers = parseHeaders(form.headers);
-    } catch (error) {
-      problems.headers = error.message;
+    // Credential headers are read back masked ("****"): sent only when changed, so saving
+    // other fields never overwrites them with the mask.
+    if (!editing || form.headers !== headersText(endpoint.data && endpoint.data.headers)) {
+      try {
+        out.headers = parseHeaders(form.headers);
+      } catch (error) {
+        problems.headers = error.message;
+      }
     }
     // Fields older servers may not know are only sent when set (or already there).
     if (form.version || (endpoint.data && "version" in endpoint.data)) out.version = form.version || null;
@@ -191,7 +195,7 @@ export function EndpointForm({ params, grant }) {
           placeholder="merge(data, {event: type})" />`, "Wins over the version's shape.")}
       </div>
       ${field("headers", "Headers", html`<textarea id="ep-headers" rows="3" class="mono" value=${form.headers} onInput=${set("headers")}
-        placeholder="x-api-key: abc123"></textarea>`, "One \"Name: value\" per line, sent with every delivery.")}
+        placeholder="x-api-key: abc123"></textarea>`, "One \"Name: value\" per line, sent with every delivery. Credentials read back as ****: retype them when you change this list.")}
       <div class="row">
         ${field("rate_limit", "Rate limit (per second)", html`<input id="ep-rate_limit" type="number" min="1" value=${form.rate_limit} onInput=${set("rate_limit")} placeholder="unlimited" />`)}
         ${field("max_in_flight", "Max in flight", html`<input id="ep-max_in_flight" type="number" min="1" max="1000" value=${form.max_in_flight} onInput=${set("max_in_flight")} placeholder="default" />`)}
