@@ -91,6 +91,12 @@ def dashboard(browser: Any, stack: Stack) -> Iterator[Any]:
     check_stayed_local(watch)
 
 
+def shoot(page: Any, path: Path) -> None:
+    """A full-page screenshot from the top."""
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=True)
+
+
 def deliveries(page: Any) -> Any:
     return page.locator("table.deliveries > tbody > tr:not(.detail-row)")
 
@@ -143,8 +149,7 @@ def test_an_endpoint_made_in_the_form_gets_its_ping_opens_and_resends(
     poll(lambda: deliveries(page).count() == 2 + 6 + 2, timeout=30)
     assert deliveries(page).locator(".status-bad").count() == 4
     page.locator("button[aria-expanded=true]").click()  # closed again for the picture
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(shots / "endpoint.png"), full_page=True)
+    shoot(page, shots / "endpoint.png")
     DOCS_SHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS_SHOT))
     assert unnamed_controls(page) == []
@@ -220,7 +225,7 @@ def test_every_page_has_its_own_url(
         # Done loading (not "network idle": a page following a live stream never is).
         poll(lambda: page.locator(".loading").count() == 0, timeout=30)
         assert unnamed_controls(page) == [], name
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        shoot(page, shots / f"{name}.png")
     # On a narrow screen nothing runs off the side.
     page.set_viewport_size({"width": 390, "height": 800})
     for path in ("/apps/{app}", "/apps/{app}/endpoints/{ep}", "/sources"):
@@ -229,7 +234,7 @@ def test_every_page_has_its_own_url(
         poll(lambda: page.locator(".loading").count() == 0, timeout=30)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
-    page.screenshot(path=str(shots / "endpoint-narrow.png"), full_page=True)
+    shoot(page, shots / "endpoint-narrow.png")
 
 
 def test_a_portal_link_sees_its_app_only(
@@ -254,7 +259,7 @@ def test_a_portal_link_sees_its_app_only(
     assert nav.get_by_role("link").all_inner_texts() == ["Endpoints", "Messages", "Event types"]
     page.get_by_role("link", name=f"{receiver.url}/initech").click()
     deliveries(page).first.wait_for()
-    page.screenshot(path=str(shots / "portal-endpoint.png"), full_page=True)
+    shoot(page, shots / "portal-endpoint.png")
     # Another app's pages, and the operator's, are not there for a portal link.
     page.goto(f"{stack.base_url}/portal/apps/{theirs}")
     page.get_by_role("alert").get_by_text("not found").wait_for()
@@ -277,3 +282,73 @@ def test_a_portal_link_sees_its_app_only(
     context.close()
     check_stayed_local(watch)
     assert my_endpoint["app_id"] == mine
+
+
+def test_controls_act_and_errors_show_where_they_happened(
+    dashboard: Any, stack: Stack, receiver: Receiver, shots: Path
+) -> None:
+    page = dashboard
+    page.on("dialog", lambda dialog: dialog.accept())  # "Rotate the secret?" and the like
+    versions = [{"name": "v0", "transform": "data"}, {"name": "v1"}]
+    stack.client.post("/v1/event-types", json={"name": "deploy.done", "versions": versions})
+    app = new_app(stack, "Versioned")
+    new_endpoint(stack, app, f"{receiver.url}/legacy", version="v0")
+    page.goto(f"{stack.base_url}/dashboard/apps/{app}")
+    legacy_row = page.get_by_role("row").filter(has_text="/legacy")
+    legacy_row.locator(".badge-warn", has_text="Legacy").wait_for()
+    # The API's refusal shows under the field it names; a filter can be tried first.
+    page.get_by_role("link", name="Add endpoint").click()
+    page.get_by_label("URL", exact=True).fill("ftp://example.com/hooks")
+    page.get_by_label("Filter", exact=True).fill('{"$.data.amount": {"$gt": 100}}')
+    page.get_by_role("button", name="Test filter").click()
+    page.get_by_role("status").filter(has_text="Matches").wait_for()
+    page.get_by_label("Filter", exact=True).fill('{"$.data.amount": {"$gt": 100000}}')
+    page.get_by_role("button", name="Test filter").click()
+    page.get_by_role("status").filter(has_text="Does not match").wait_for()
+    page.get_by_role("button", name="Create endpoint").click()
+    page.locator("#ep-url-error").wait_for()
+    url_field = page.get_by_label("URL", exact=True)
+    assert url_field.get_attribute("aria-invalid") == "true"
+    assert url_field.evaluate("el => el === document.activeElement")
+    shoot(page, shots / "endpoint-form-error.png")
+    page.get_by_label("URL", exact=True).fill(f"{receiver.url}/billing")
+    page.get_by_label("Filter", exact=True).fill("")
+    page.get_by_role("button", name="Create endpoint").click()
+    page.wait_for_url(re.compile(r"/endpoints/ep_\w+$"))
+    ep = page.url.rsplit("/", 1)[1]
+    api_secret = f"/v1/apps/{app}/endpoints/{ep}/secret"
+    # The secret: shown on request, rotated.
+    page.get_by_role("button", name="Show secret").click()
+    shown = page.get_by_role("textbox", name="Signing secret").input_value()
+    assert shown == stack.client.get(api_secret).json()["secret"]
+    page.get_by_role("button", name="Rotate secret").click()
+    poll(
+        lambda: page.get_by_role("textbox", name="Signing secret").input_value() != shown,
+        timeout=30,
+    )
+    assert (
+        page.get_by_role("textbox", name="Signing secret").input_value()
+        == stack.client.get(api_secret).json()["secret"]
+    )
+    # A delivery that fails to its last retry, recovered from the page with the task's progress.
+    receiver.respond = lambda _request: (503, b"down for maintenance")
+    publish(stack, app, "deploy.done", {"env": "production"})
+    deliveries(page).filter(has_text="exhausted").wait_for()
+    receiver.respond = lambda _request: (200, b"ok")
+    page.get_by_role("button", name="Recover", exact=True).click()
+    page.get_by_role("status").filter(has_text="1 message sent again").wait_for()
+    page.locator(".task-line").filter(has_text="done").wait_for()
+    deliveries(page).first.get_by_text("succeeded").wait_for()
+    # Its dead letter, sent again from the dead-letter page.
+    page.goto(f"{stack.base_url}/dashboard/dead-letters")
+    row = page.get_by_role("row").filter(has_text=ep)
+    row.get_by_role("button", name=re.compile("^Redrive")).click()
+    row.get_by_text("Sent again").wait_for()
+    # A received request, resubmitted.
+    src = source(stack, name="Shop", provider="generic", verification={"type": "none"})
+    received = send(stack, f"/in/{src['id']}/orders", json={"order": 1}).json()["id"]
+    logged(stack, received)
+    page.goto(f"{stack.base_url}/dashboard/inbound/{received}")
+    page.get_by_role("button", name="Resubmit").click()
+    again = page.get_by_role("status").get_by_role("link")
+    assert again.inner_text().startswith("in_") and again.inner_text() != received

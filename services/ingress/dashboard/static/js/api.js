@@ -9,18 +9,23 @@ export class ApiError extends Error {
     this.details = error.details;
   }
 
-  // The error's messages by field name (the first part of each validation path), for forms.
-  byField() {
+  // The error's messages by field name, for the fields a form has (`known`): from validation
+  // details ([{path, msg}]), a details path, or details keyed by field name ({"url": ...}).
+  byField(known) {
     const found = {};
-    if (Array.isArray(this.details)) {
-      for (const item of this.details) {
-        const field = String(item.path || "").split(".")[0];
-        if (field) found[field] = item.msg || this.message;
+    const details = this.details;
+    if (Array.isArray(details)) {
+      for (const item of details) {
+        const field = String((item && item.path) || "").split(".")[0];
+        if (field && !found[field]) found[field] = item.msg || this.message;
       }
-    } else if (this.details && typeof this.details === "object" && this.details.path) {
-      found[String(this.details.path).replace(/^\$?\.?/, "").split(/[.[]/)[0]] = this.message;
+    } else if (details && typeof details === "object") {
+      if (typeof details.path === "string") {
+        found[details.path.replace(/^\$?\.?/, "").split(/[.[]/)[0]] = this.message;
+      }
+      for (const key of Object.keys(details)) found[key] = found[key] || this.message;
     }
-    return found;
+    return Object.fromEntries(Object.entries(found).filter(([field]) => known.includes(field)));
   }
 }
 

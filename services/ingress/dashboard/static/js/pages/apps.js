@@ -39,7 +39,7 @@ function NewApp({ onCreated }) {
     try {
       onCreated(await post("/v1/apps", { name, uid: uid || undefined }));
     } catch (error) {
-      const fields = error.byField ? error.byField() : {};
+      const fields = error.byField ? error.byField(["name", "uid"]) : {};
       if (error.code === "conflict") fields.uid = error.message;
       setErrors(Object.keys(fields).length ? fields : { form: error.message });
     }

@@ -49,6 +49,8 @@ function useDeliveries(app, ep, status) {
             if (type === "attempt" && data.endpoint_id === ep) merge([data]);
           }, abort.signal, last);
           if (abort.signal.aborted) return;
+          // The server ended the stream: take it up again where it stopped, after a breath.
+          await new Promise((resume) => setTimeout(resume, 1000));
         }
       } catch (error) {
         if (abort.signal.aborted || error.name === "AbortError") return;

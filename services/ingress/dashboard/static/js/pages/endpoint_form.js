@@ -25,6 +25,8 @@ function parseHeaders(text) {
   return found;
 }
 
+const FIELDS = ["url", "description", "event_types", "channels", "filter", "version", "transform", "headers", "rate_limit", "max_in_flight"];
+
 const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 
 function initial(endpoint) {
@@ -84,6 +86,12 @@ export function EndpointForm({ params, grant }) {
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState(false);
   const crumbs = useAppCrumbs(grant, app);
+  // A refused form takes the keyboard to the first field the API named.
+  useEffect(() => {
+    const first = FIELDS.find((name) => errors[name]);
+    const input = first && document.getElementById(`ep-${first}`);
+    if (input) input.focus();
+  }, [errors]);
   useEffect(() => {
     if (!endpoint.loading && !form) setForm(initial(endpoint.data));
   }, [endpoint.loading]);
@@ -151,7 +159,7 @@ export function EndpointForm({ params, grant }) {
         : await post(`/v1/apps/${enc(app)}/endpoints`, out);
       navigate(`${appPage}/endpoints/${enc(saved.id)}`);
     } catch (error) {
-      const fields = error.byField ? error.byField() : {};
+      const fields = error.byField ? error.byField(FIELDS) : {};
       setErrors({ ...fields, form: Object.keys(fields).length ? null : error.message });
     } finally {
       setBusy(false);

@@ -35,7 +35,7 @@ function NewEventType({ onCreated }) {
       setSchema("");
       onCreated();
     } catch (error) {
-      const fields = error.byField ? error.byField() : {};
+      const fields = error.byField ? error.byField(["name", "description", "schema"]) : {};
       if (error.code === "conflict") fields.name = error.message;
       setErrors(Object.keys(fields).length ? fields : { form: error.message });
     }

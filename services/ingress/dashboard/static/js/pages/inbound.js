@@ -33,7 +33,7 @@ function NewSource({ onCreated }) {
     try {
       onCreated(await post("/v1/sources", body));
     } catch (error) {
-      const fields = error.byField ? error.byField() : {};
+      const fields = error.byField ? error.byField(["name", "provider", "secret"]) : {};
       setErrors(Object.keys(fields).length ? fields : { form: error.message });
     }
   };
