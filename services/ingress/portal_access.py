@@ -36,6 +36,20 @@ PORTAL_ACCESS = {
     "url": "http://127.0.0.1:8080/portal/#token=hbp_eyJhcHAiOiJhcHBfMDFKRDNRWFcyTjBCN0M0RDVFNkY3RzhIOUoiLCJybyI6ZmFsc2V9.c2ln",
     "expires_at": "2026-11-22T11:00:00.000Z",
 }
+NO_APP = (
+    "No such app",
+    {"error": {"code": "not_found", "message": "app 'acme' not found", "details": {"app": "acme"}}},
+)
+TOO_LONG = (
+    "expires_in is not a duration of at most 30d",
+    {
+        "error": {
+            "code": "validation_error",
+            "message": "expires_in: Value error, must be more than 0 and at most 30d",
+            "details": [{"path": "expires_in", "msg": "must be more than 0 and at most 30d"}],
+        }
+    },
+)
 
 
 class PortalAccessIn(BaseModel):
@@ -72,7 +86,7 @@ def _base_url(hub: Hub, request: Request) -> str:
     status_code=201,
     summary="Issue a portal link limited to this app",
     openapi_extra=body_examples({"expires_in": "1h", "read_only": False}),
-    responses=answers(201, PORTAL_ACCESS),
+    responses=answers(201, PORTAL_ACCESS, errors={404: NO_APP, 422: TOO_LONG}),
 )
 async def issue_portal_access(
     app: str, request: Request, hub: Hub, body: PortalAccessIn | None = None
@@ -99,7 +113,7 @@ async def issue_portal_access(
     "",
     status_code=204,
     summary="Revoke every portal link issued for this app until now",
-    responses={204: {"description": "Revoked"}},
+    responses={**answers(204, None, errors={404: NO_APP}), 204: {"description": "Revoked"}},
 )
 async def revoke_portal_access(app: str, hub: Hub) -> Response:
     """Every portal token of the app issued until now answers 401 from now on (on every
