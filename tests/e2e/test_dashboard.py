@@ -316,11 +316,16 @@ def test_controls_act_and_errors_show_where_they_happened(
     page.get_by_role("button", name="Create endpoint").click()
     page.wait_for_url(re.compile(r"/endpoints/ep_\w+$"))
     ep = page.url.rsplit("/", 1)[1]
+    deliveries(page).filter(has_text="webhook.ping").get_by_text("succeeded").wait_for()
     api_secret = f"/v1/apps/{app}/endpoints/{ep}/secret"
     # The secret: shown on request, rotated.
     page.get_by_role("button", name="Show secret").click()
     shown = page.get_by_role("textbox", name="Signing secret").input_value()
     assert shown == stack.client.get(api_secret).json()["secret"]
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy signing secret").click()
+    page.get_by_role("button", name="Copy signing secret").filter(has_text="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == shown
     page.get_by_role("button", name="Rotate secret").click()
     poll(
         lambda: page.get_by_role("textbox", name="Signing secret").input_value() != shown,

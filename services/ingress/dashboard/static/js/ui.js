@@ -159,7 +159,7 @@ export function Copy({ text, label = "Copy" }) {
     }
   };
   return html`<button type="button" class="btn btn-small" onClick=${click} aria-label=${label}>
-    ${done ? "Copied" : "Copy"}</button>`;
+    ${done ? "Copied" : "Copy"}</button><span class="sr-only" role="status">${done ? "Copied" : ""}</span>`;
 }
 
 // A button running an API call: busy while it runs, its error shown right beside it.
