@@ -197,6 +197,16 @@ def test_every_page_has_its_own_url(
 ) -> None:
     page = dashboard
     ids = seed(stack, receiver)
+    # From the list of apps to one, with the keyboard alone.
+    page.goto(f"{stack.base_url}/dashboard/apps")
+    app_link = page.get_by_role("link", name="Globex")
+    for _ in range(40):
+        if app_link.evaluate("el => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name="Globex").wait_for()
+    assert page.get_by_role("heading", level=1).evaluate("el => el === document.activeElement")
     pages = {
         "apps": ("/apps", "Apps"),
         "app": ("/apps/{app}", "Globex"),

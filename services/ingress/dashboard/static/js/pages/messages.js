@@ -75,7 +75,9 @@ export function MessagePage({ params, grant }) {
   const crumbs = useAppCrumbs(grant, app);
   const message = useApi((signal) => get(`/v1/apps/${enc(app)}/messages/${enc(msg)}`, null, { signal }), [app, msg]);
   const attempts = useApi((signal) => get(`/v1/apps/${enc(app)}/messages/${enc(msg)}/attempts`, { limit: 250 }, { signal }), [app, msg]);
+  const endpoints = useApi((signal) => get(`/v1/apps/${enc(app)}/endpoints`, { limit: 250 }, { signal }), [app]);
   const [opened, setOpened] = useState(null);
+  const urls = Object.fromEntries(((endpoints.data && endpoints.data.data) || []).map((e) => [e.id, e.url]));
   if (message.error) return html`<${Page} title="Message" crumbs=${crumbs}><${ErrorNote} error=${message.error} /><//>`;
   if (!message.data) return html`<${Loading} what="Loading the message" />`;
   const byEndpoint = {};
@@ -95,7 +97,8 @@ export function MessagePage({ params, grant }) {
       ${attempts.loading && !attempts.data && html`<${Loading} what="Loading attempts" />`}
       ${attempts.data && !attempts.data.data.length && html`<${Empty} title="No attempts yet">No endpoint of this app subscribed to the message, or its delivery is still on its way.<//>`}
       ${Object.entries(byEndpoint).map(([endpoint, list]) => html`<div class="endpoint-group">
-        <h3><${Link} to=${`/apps/${enc(app)}/endpoints/${enc(endpoint)}`}>${endpoint}<//></h3>
+        <h3><${Link} to=${`/apps/${enc(app)}/endpoints/${enc(endpoint)}`}>${urls[endpoint] || endpoint}<//>
+          ${urls[endpoint] && html` <span class="muted small">${endpoint}</span>`}</h3>
         <div class="table-wrap"><table>
           <thead><tr><th scope="col">Try</th><th scope="col">Outcome</th><th scope="col">HTTP</th><th scope="col">When</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>${list.map((a) => html`<tr>
@@ -105,7 +108,7 @@ export function MessagePage({ params, grant }) {
               aria-label=${`Details of attempt ${a.id}`} onClick=${() => setOpened(opened === a.id ? null : a.id)}>${opened === a.id ? "Hide" : "Details"}</button></td>
           </tr>${opened === a.id && html`<tr class="detail-row"><td colspan="5"><${AttemptDetail} attempt=${a} /></td></tr>`}`)}</tbody>
         </table></div>
-        ${!grant.readOnly && html`<${Action} label=${`Resend to ${endpoint}`} run=${async () => {
+        ${!grant.readOnly && html`<${Action} label=${`Resend to ${urls[endpoint] || endpoint}`} run=${async () => {
           await post(`/v1/apps/${enc(app)}/messages/${enc(msg)}/endpoints/${enc(endpoint)}/resend`);
           attempts.reload();
         }}>Resend to this endpoint<//>`}
