@@ -359,11 +359,13 @@ def test_controls_act_and_errors_show_where_they_happened(
     row = page.get_by_role("row").filter(has_text=ep)
     row.get_by_role("button", name=re.compile("^Redrive")).click()
     row.get_by_text("Sent again").wait_for()
-    # A received request, resubmitted.
+    # A received request appears on its source's open page, and is resubmitted.
     src = source(stack, name="Shop", provider="generic", verification={"type": "none"})
+    page.goto(f"{stack.base_url}/dashboard/sources/{src['id']}")
+    page.get_by_text("Nothing received yet").wait_for()
     received = send(stack, f"/in/{src['id']}/orders", json={"order": 1}).json()["id"]
-    logged(stack, received)
-    page.goto(f"{stack.base_url}/dashboard/inbound/{received}")
+    page.get_by_role("link", name="POST /orders").click()
+    page.wait_for_url(re.compile(rf"/dashboard/inbound/{received}$"))
     page.get_by_role("button", name="Resubmit").click()
     again = page.get_by_role("status").get_by_role("link")
     assert again.inner_text().startswith("in_") and again.inner_text() != received

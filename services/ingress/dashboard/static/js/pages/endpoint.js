@@ -1,7 +1,8 @@
 // An endpoint's page: its deliveries newest first, live; each opens to request and response.
 // Ping, Resend, Recover since a time, the signing secret, and a chart of outcomes over time.
-import { html, useEffect, useRef, useState } from "../../vendor/preact-htm.js";
-import { del, get, patch, post, stream } from "../api.js";
+import { html, useState } from "../../vendor/preact-htm.js";
+import { del, get, patch, post } from "../api.js";
+import { LiveBadge, useLiveList } from "../live.js";
 import { Link, enc, navigate } from "../router.js";
 import {
   Action, Code, Copy, Empty, ErrorNote, Field, HttpStatus, Loading, Outcome, Page, Section, Time, pct, useApi,
@@ -11,70 +12,21 @@ import { endpointState, eventTypes, version } from "./apps.js";
 import { AttemptDetail } from "./attempt.js";
 import { TaskProgress } from "./operations.js";
 
-const PAGE = 50;
-const POLL_MS = 2000;
 const BARS = 24;
 const FILTERS = { "": () => true, succeeded: (o) => o === "succeeded", failed: (o) => o === "failed" || o === "exhausted", pending: (o) => o === "retrying" };
 
-// The endpoint's attempts, newest first, kept live: from the app's stream when the server has
-// one, else by asking again every two seconds.
+// The endpoint's attempts, newest first, kept live from the app's stream.
 function useDeliveries(app, ep, status) {
-  const [state, setState] = useState({ items: null, error: null, cursor: null, live: null });
-  useEffect(() => {
-    if (!ep) return undefined;
-    const abort = new AbortController();
-    const path = `/v1/apps/${enc(app)}/endpoints/${enc(ep)}/attempts`;
-    const keep = FILTERS[status];
-    const merge = (fresh) =>
-      setState((old) => {
-        const known = new Set((old.items || []).map((a) => a.id));
-        const added = fresh.filter((a) => !known.has(a.id) && keep(a.outcome));
-        if (!added.length) return old;
-        return { ...old, items: [...added, ...(old.items || [])] };
-      });
-    let timer = null;
-    const poll = async () => {
-      try {
-        merge((await get(path, { status, limit: PAGE }, { signal: abort.signal })).data);
-      } catch {
-        // A failed refresh is tried again on the next tick.
-      }
-      if (!abort.signal.aborted) timer = setTimeout(poll, POLL_MS);
-    };
-    const follow = async () => {
-      let last = null;
-      try {
-        for (;;) {
-          last = await stream(`/v1/apps/${enc(app)}/stream`, (type, data) => {
-            if (type === "attempt" && data.endpoint_id === ep) merge([data]);
-          }, abort.signal, last);
-          if (abort.signal.aborted) return;
-          // The server ended the stream: take it up again where it stopped, after a breath.
-          await new Promise((resume) => setTimeout(resume, 1000));
-        }
-      } catch (error) {
-        if (abort.signal.aborted || error.name === "AbortError") return;
-        setState((old) => ({ ...old, live: "polling" }));
-        poll();
-      }
-    };
-    get(path, { status, limit: PAGE }, { signal: abort.signal }).then(
-      (page) => {
-        setState({ items: page.data, error: null, cursor: page.next_cursor, live: "stream" });
-        follow();
-      },
-      (error) => error.name !== "AbortError" && setState({ items: null, error, cursor: null, live: null }),
-    );
-    return () => {
-      abort.abort();
-      clearTimeout(timer);
-    };
-  }, [app, ep, status]);
-  const more = async () => {
-    const page = await get(`/v1/apps/${enc(app)}/endpoints/${enc(ep)}/attempts`, { status, limit: PAGE, cursor: state.cursor });
-    setState((old) => ({ ...old, items: [...old.items, ...page.data], cursor: page.next_cursor }));
-  };
-  return { ...state, more };
+  const keep = FILTERS[status];
+  return useLiveList(
+    {
+      path: ep && `/v1/apps/${enc(app)}/endpoints/${enc(ep)}/attempts`,
+      params: { status },
+      streamPath: `/v1/apps/${enc(app)}/stream`,
+      accept: (type, item) => (type === null || (type === "attempt" && item.endpoint_id === ep)) && keep(item.outcome),
+    },
+    [status],
+  );
 }
 
 // Successes and failures over the span of the attempts shown, in up to 24 bars.
@@ -230,7 +182,7 @@ export function EndpointPage({ params, grant }) {
       <div><span class="label">Ordered</span>${data.ordered ? "yes" : "no"}</div>
     </div>
     <${Section} title="Deliveries" id="deliveries" actions=${html`
-      <span class="live" role="status">${deliveries.live === "stream" ? "● Live" : deliveries.live === "polling" ? "● Live (polling)" : ""}</span>
+      <${LiveBadge} live=${deliveries.live} />
       <${Field} id="delivery-status" label="Show">
         <select id="delivery-status" value=${status} onChange=${(e) => setStatus(e.target.value)}>
           <option value="">All attempts</option><option value="succeeded">Succeeded</option>

@@ -2,6 +2,7 @@
 // routes, the received log with each request's verification and routes, and Resubmit.
 import { html, useState } from "../../vendor/preact-htm.js";
 import { get, post } from "../api.js";
+import { LiveBadge, useLiveList } from "../live.js";
 import { Link, enc, navigate } from "../router.js";
 import { Action, Badge, Code, Copy, Empty, ErrorNote, Field, Headers, Json, Loading, Page, Section, Time, useApi } from "../ui.js";
 
@@ -113,7 +114,15 @@ function ReceivedTable({ items }) {
 export function SourcePage({ params }) {
   const { src } = params;
   const source = useApi((signal) => get(`/v1/sources/${enc(src)}`, null, { signal }), [src]);
-  const received = useApi((signal) => get("/v1/inbound", { source_id: src, limit: 50 }, { signal }), [src]);
+  const received = useLiveList(
+    {
+      path: "/v1/inbound",
+      params: { source_id: src },
+      streamPath: `/v1/inbound/stream?source_id=${enc(src)}`,
+      accept: (type, item) => type === null || (type === "inbound" && item.source_id === src),
+    },
+    [src],
+  );
   const routes = useApi((signal) => get("/v1/routes", { source_id: src, limit: 250 }, { signal }), [src]);
   if (source.error) return html`<${Page} title="Source" crumbs=${[["Sources", "/sources"]]}><${ErrorNote} error=${source.error} /><//>`;
   if (!source.data) return html`<${Loading} what="Loading the source" />`;
@@ -125,11 +134,12 @@ export function SourcePage({ params }) {
       <div class="wide"><span class="label">URL to give the provider</span>
         <span class="copy-inline"><${Code}>${s.url}<//><${Copy} text=${s.url} label="Copy source URL" /></span></div>
     </div>
-    <${Section} title="Received requests" id="received">
+    <${Section} title="Received requests" id="received" actions=${html`<${LiveBadge} live=${received.live} />`}>
       <${ErrorNote} error=${received.error} />
-      ${received.loading && !received.data && html`<${Loading} what="Loading received requests" />`}
-      ${received.data && !received.data.data.length && html`<${Empty} title="Nothing received yet">Give the URL above to ${s.provider}; its first request shows up here.<//>`}
-      ${received.data && received.data.data.length > 0 && html`<${ReceivedTable} items=${received.data.data} />`}
+      ${!received.items && !received.error && html`<${Loading} what="Loading received requests" />`}
+      ${received.items && !received.items.length && html`<${Empty} title="Nothing received yet">Give the URL above to ${s.provider}; its first request shows up here.<//>`}
+      ${received.items && received.items.length > 0 && html`<${ReceivedTable} items=${received.items} />`}
+      ${received.cursor && html`<div class="spaced"><${Action} run=${received.more}>Load older requests<//></div>`}
     <//>
     <${Section} title="Routes" id="routes">
       <${ErrorNote} error=${routes.error} />
@@ -142,18 +152,28 @@ export function SourcePage({ params }) {
 export function ReceivedPage({ search }) {
   const given = new URLSearchParams(search);
   const [status, setStatus] = useState(given.get("status") || "");
-  const received = useApi((signal) => get("/v1/inbound", { status, limit: 100 }, { signal }), [status]);
+  const received = useLiveList(
+    {
+      path: "/v1/inbound",
+      params: { status },
+      streamPath: "/v1/inbound/stream",
+      accept: (type, item) => type === null || (type === "inbound" && (!status || item.status === status)),
+    },
+    [status],
+  );
   return html`<${Page} title="Received" subtitle="Every request sent to hookbus's receiving URLs, newest first.">
     <${Section} title="Received requests" id="received" actions=${html`
+      <${LiveBadge} live=${received.live} />
       <${Field} id="in-status" label="Status">
         <select id="in-status" value=${status} onChange=${(e) => setStatus(e.target.value)}>
           <option value="">All</option><option value="accepted">Accepted</option><option value="rejected">Rejected</option><option value="ignored">Ignored</option>
         </select>
       <//>`}>
       <${ErrorNote} error=${received.error} />
-      ${received.loading && !received.data && html`<${Loading} what="Loading received requests" />`}
-      ${received.data && !received.data.data.length && html`<${Empty} title="Nothing received yet">Add a source and give its URL to a provider.<//>`}
-      ${received.data && received.data.data.length > 0 && html`<${ReceivedTable} items=${received.data.data} />`}
+      ${!received.items && !received.error && html`<${Loading} what="Loading received requests" />`}
+      ${received.items && !received.items.length && html`<${Empty} title="Nothing received yet">Add a source and give its URL to a provider.<//>`}
+      ${received.items && received.items.length > 0 && html`<${ReceivedTable} items=${received.items} />`}
+      ${received.cursor && html`<div class="spaced"><${Action} run=${received.more}>Load older requests<//></div>`}
     <//>
   <//>`;
 }
