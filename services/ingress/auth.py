@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from services.ingress.portal_gate import PortalGate
 from services.ingress.portal_tokens import is_portal_token
-from shared.errors import Unauthorized
+from shared.errors import ApiError
 from shared.http_errors import check_bearer
 from shared.json_response import OrjsonResponse
 
@@ -42,10 +42,11 @@ async def refusal_without_token(
     if path != "/v1" and not path.startswith("/v1/"):
         return None
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and is_portal_token(given.strip()):
-        return await portal.refusal(request, given.strip())
     try:
-        check_bearer(request, token)
-    except Unauthorized as exc:
+        if scheme.lower() == "bearer" and is_portal_token(given.strip()):
+            await portal.check(request, given.strip())
+        else:
+            check_bearer(request, token)
+    except ApiError as exc:
         return OrjsonResponse(exc.body(), status_code=exc.status)
     return None

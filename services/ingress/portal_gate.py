@@ -11,17 +11,21 @@ from __future__ import annotations
 import time
 
 from starlette.requests import Request
-from starlette.responses import Response
 
 from services.ingress import portal_tokens
 from services.ingress.config_store import ConfigStore
 from services.ingress.portal_scope import judge
 from shared import clock
-from shared.errors import KafkaUnavailable
-from shared.http_errors import error_response
+from shared.errors import ApiError, Forbidden, KafkaUnavailable, NotFound, Unauthorized
 
 # The config record that revokes an app's portal tokens: key ``portal_revocation/<app id>``.
 REVOCATION = "portal_revocation"
+
+
+class ConfigUnavailable(ApiError):
+    """Kafka did not answer, so revocations cannot be known: nothing is let through."""
+
+    status, code = 503, "kafka_unavailable"
 
 
 class PortalGate:
@@ -35,33 +39,31 @@ class PortalGate:
         """A signed token carrying ``grant``."""
         return portal_tokens.issue(self.key, grant)
 
-    async def refusal(self, request: Request, token: str) -> Response | None:
-        """The answer refusing this portal-token call, or None to let it through."""
+    async def check(self, request: Request, token: str) -> None:
+        """Let this portal-token call through, or raise the :class:`ApiError` refusing it."""
         try:
             grant = portal_tokens.verify(self.key, token)
         except portal_tokens.InvalidToken:
-            return error_response(401, "unauthorized", "missing or invalid bearer token")
+            raise Unauthorized("missing or invalid bearer token") from None
         if grant.expires <= time.time():
-            return error_response(401, "unauthorized", "this portal token has expired")
+            raise Unauthorized("this portal token has expired")
         try:
             # Revocations and app uids as of now, whichever ingress copy wrote them.
             await self.config.fresh()
         except KafkaUnavailable:
-            return error_response(503, "kafka_unavailable", "Kafka is not reachable")
+            raise ConfigUnavailable("Kafka is unavailable; the token cannot be checked") from None
         if self._revoked(grant):
-            return error_response(401, "unauthorized", "this portal token was revoked")
+            raise Unauthorized("this portal token was revoked")
         call = judge(request.method, request.url.path)
         if call.app_ref is not None:
             app = self.config.view.lookup("app", call.app_ref)
             if app is None or app["id"] != grant.app_id:
-                message = f"app {call.app_ref!r} not found"
-                return error_response(404, "not_found", message, {"app": call.app_ref})
+                raise NotFound(f"app {call.app_ref!r} not found", {"app": call.app_ref})
         if not call.permitted:
-            return error_response(403, "forbidden", "a portal token cannot make this call")
+            raise Forbidden("a portal token cannot make this call")
         if call.writes and grant.read_only:
-            return error_response(403, "forbidden", "this portal token is read-only")
+            raise Forbidden("this portal token is read-only")
         request.scope.setdefault("state", {})["portal_grant"] = grant
-        return None
 
     def _revoked(self, grant: portal_tokens.Grant) -> bool:
         revocation = self.config.view.get(REVOCATION, grant.app_id)
