@@ -196,6 +196,7 @@ def test_every_page_has_its_own_url(
     dashboard: Any, stack: Stack, receiver: Receiver, shots: Path
 ) -> None:
     page = dashboard
+    page.on("dialog", lambda dialog: dialog.accept())  # "Revoke every portal link...?"
     ids = seed(stack, receiver)
     # From the list of apps to one, with the keyboard alone.
     page.goto(f"{stack.base_url}/dashboard/apps")
@@ -207,6 +208,18 @@ def test_every_page_has_its_own_url(
     page.keyboard.press("Enter")
     page.get_by_role("heading", level=1, name="Globex").wait_for()
     assert page.get_by_role("heading", level=1).evaluate("el => el === document.activeElement")
+    # A portal link made and revoked from the app's page.
+    page.get_by_label("Link expires after").select_option("7d")
+    page.get_by_role("button", name="Create portal link").click()
+    link = page.get_by_role("textbox", name=re.compile("^Portal link")).input_value()
+    page.get_by_text("expires in 7d").wait_for()
+    assert link.startswith(f"{stack.base_url}/portal/#token=hbp_"), link
+    token = link.split("#token=", 1)[1]
+    portal = {"authorization": f"Bearer {token}"}
+    assert httpx.get(f"{stack.base_url}/v1/apps/{ids['app']}", headers=portal).status_code == 200
+    page.get_by_role("button", name="Revoke all links").click()
+    page.get_by_role("status").filter(has_text="revoked").wait_for()
+    assert httpx.get(f"{stack.base_url}/v1/apps/{ids['app']}", headers=portal).status_code == 401
     pages = {
         "apps": ("/apps", "Apps"),
         "app": ("/apps/{app}", "Globex"),

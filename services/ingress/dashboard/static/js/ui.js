@@ -100,11 +100,12 @@ export function when(at) {
   if (!at) return "—";
   const moment = new Date(at);
   const seconds = Math.round((Date.now() - moment.getTime()) / 1000);
-  if (seconds < 5) return "just now";
-  if (seconds < 60) return `${seconds}s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ago`;
-  return moment.toLocaleString();
+  const size = Math.abs(seconds);
+  if (size < 5) return "just now";
+  const span = size < 60 ? `${size}s` : size < 3600 ? `${Math.round(size / 60)}m`
+    : size < 86400 ? `${Math.round(size / 3600)}h` : `${Math.round(size / 86400)}d`;
+  if (seconds < 0) return `in ${span}`;
+  return size < 86400 ? `${span} ago` : moment.toLocaleString();
 }
 
 export function Time({ at }) {
