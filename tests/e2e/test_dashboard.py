@@ -71,13 +71,15 @@ def unnamed_controls(page: Any) -> list[str]:
 
 
 @pytest.fixture
-def dashboard(browser: Any, stack: Stack) -> Iterator[Any]:
+def dashboard(browser: Any, stack: Stack, shots: Path) -> Iterator[Any]:
     """A page signed in to the dashboard with the keyboard alone."""
     context, watch = watched_context(browser, viewport=WIDE)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{stack.base_url}/dashboard/")
     token = page.get_by_label("Token")
+    token.wait_for()
+    page.screenshot(path=str(shots / "sign-in.png"))
     for _ in range(10):
         if token.evaluate("el => el === document.activeElement"):
             break
