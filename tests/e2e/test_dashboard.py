@@ -304,6 +304,12 @@ def test_a_portal_link_sees_its_app_only(
         assert viewer.get_by_role("button", name=name, exact=True).count() == 0, name
         assert viewer.get_by_role("link", name=name, exact=True).count() == 0, name
     assert viewer.get_by_role("button", name="Show secret").count() == 1
+    # Revoked: the open portal says so at its next call, and holds on to nothing.
+    assert stack.client.delete(f"/v1/apps/{mine}/portal-access").status_code == 204
+    viewer.reload()
+    viewer.get_by_role("heading", name="This portal link cannot be used").wait_for()
+    viewer.get_by_role("alert").filter(has_text="revoked").wait_for()
+    assert viewer.evaluate("sessionStorage.length") == 0
     context.close()
     check_stayed_local(watch)
     assert my_endpoint["app_id"] == mine

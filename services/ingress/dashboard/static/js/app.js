@@ -180,7 +180,10 @@ function Root() {
   };
   if (PORTAL) {
     const grant = token && portalApp(token);
-    if (!grant) return html`<${PortalClosed} reason=${reason} />`;
+    if (!grant) {
+      const why = reason || (token ? "The link is incomplete or damaged." : null);
+      return html`<${PortalClosed} reason=${why} />`;
+    }
     return html`<${Shell} grant=${{ ...grant, portal: true }} onSignOut=${signOut} />`;
   }
   if (!token) return html`<${SignIn} reason=${reason} onToken=${(t) => setTokenState(t)} />`;
