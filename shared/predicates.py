@@ -47,8 +47,8 @@ _ENVIRONMENT = JSONPathEnvironment(strict=True)
 
 
 class PathError(ValueError):
-    """An expression that is not RFC 9535 JSONPath, or that failed on a document; ``path``
-    names it."""
+    """An expression that is not RFC 9535 JSONPath, one that failed on a document, or an
+    invalid part of a filter (an unknown operator, a bad operand); ``path`` names where."""
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path!r}: {reason}")
@@ -148,7 +148,7 @@ def filter_problems(conditions: Any, where: str = "", depth: int = 0) -> list[Pa
         try:
             compile_path(key)
         except PathError as exc:
-            problems.append(PathError(place, exc.reason))
+            problems.append(PathError(place, f"invalid JSONPath: {exc.reason}"))
             continue
         if is_operator_object(expected):
             for operator, reason in operand_problems(expected):

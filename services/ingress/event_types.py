@@ -22,6 +22,13 @@ from shared.payload_schemas import check_schema
 from shared.type_patterns import accepts_type
 
 KIND = "event_type"
+IN_USE = {
+    "error": {
+        "code": "version_in_use",
+        "message": "versions still used by endpoints: v0; move them first",
+        "details": {"endpoint_ids": ["ep_01JD3QXZ3P4Q5R6S7T8V9W0X1Y"]},
+    }
+}
 router = APIRouter(
     prefix="/v1/event-types", tags=["event types"], dependencies=[Depends(authorized)]
 )
@@ -30,8 +37,7 @@ router = APIRouter(
 def public(event_type: dict[str, Any]) -> dict[str, Any]:
     """The event type as the API shows it."""
     keys = ("name", "description", "schema", "versions", "version_header")
-    shown = {key: event_type.get(key) for key in keys}
-    return {**shown, "created_at": event_type["created_at"], "updated_at": event_type["updated_at"]}
+    return {key: event_type.get(key) for key in (*keys, "created_at", "updated_at")}
 
 
 def _versions(given: list[VersionIn] | None) -> list[dict[str, Any]] | None:
@@ -116,7 +122,7 @@ async def get_event_type(name: str, hub: Hub) -> OrjsonResponse:
     "/{name}",
     summary="Update an event type's description or schema",
     openapi_extra=body_examples({"description": "Paid in full", "schema": None}),
-    responses=answers(200, EVENT_TYPE),
+    responses=answers(200, EVENT_TYPE, errors={409: ("A dropped version is in use", IN_USE)}),
 )
 async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonResponse:
     """Change the description, schema, versions or version header (``null`` removes one) for
@@ -137,7 +143,9 @@ async def patch_event_type(name: str, body: EventTypePatch, hub: Hub) -> OrjsonR
 
 @router.delete("/{name}", status_code=204, summary="Delete an event type")
 async def delete_event_type(name: str, hub: Hub) -> Response:
-    """Remove the type from the catalogue: its messages are no longer checked."""
+    """Remove the type from the catalogue: its messages are no longer checked. 409
+    ``version_in_use`` while an endpoint is on one of its versions."""
     current = await find_event_type(hub, name)
+    _check_versions_kept(hub, current, {"versions": None})
     await hub.config.delete(KIND, current["id"])
     return Response(status_code=204)

@@ -34,7 +34,7 @@ EXAMPLE_IN: dict[str, Any] = {
 REFUSED = {
     "error": {
         "code": "validation_error",
-        "message": "filter: Value error, $.data.amount.$bigger: unknown operator '$bigger'",
+        "message": "filter: Value error, '$.data.amount.$bigger': unknown operator '$bigger'",
         "details": [{"path": "filter", "msg": "Value error, ..."}],
     }
 }

@@ -110,7 +110,7 @@ def check_filter_field(conditions: dict[str, Any] | None) -> dict[str, Any] | No
     """Field validator of a filter: raise ``ValueError`` naming where each problem is."""
     problems = check_filter(conditions)
     if problems:
-        raise ValueError("; ".join(f"{p.path}: {p.reason}" for p in problems))
+        raise ValueError("; ".join(str(problem) for problem in problems))
     if count_conditions(conditions) > MAX_CONDITIONS:
         raise ValueError(f"at most {MAX_CONDITIONS} conditions")
     return conditions

@@ -62,7 +62,7 @@ def delivery(
     """The first-attempt delivery record of ``event`` for ``endpoint``; ``event_type`` is the
     event's catalogue entry, whose payload versions shape the body and add a header."""
     body, content_type = render(event, endpoint, event_type)
-    record = {
+    return {
         "v": 1,
         "id": new_id("dlv"),
         "message_id": event["id"],
@@ -75,11 +75,10 @@ def delivery(
         "created_at": clock.iso(),
         "due_at": None,
         "config_offset": event.get("config_offset", 0),
+        # Rendered with the body, so a retry names the version its body has; always present,
+        # so the dispatcher knows the delivery was rendered (not repeated from the log).
+        "headers": headers_for(event_type, endpoint),
     }
-    version_headers = headers_for(event_type, endpoint)
-    if version_headers:
-        record["headers"] = version_headers
-    return record
 
 
 def deliveries(

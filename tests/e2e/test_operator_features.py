@@ -254,6 +254,7 @@ def test_payload_versions_wpvip_style(stack: Stack, receiver: Receiver) -> None:
     assert resent.status_code == 202, resent.text
     copies = receiver.wait_for(lambda r: r.path == "/own" and with_id(sent["id"])(r), 2)
     assert [r.headers["x-wpvip-webhook"] for r in copies] == ["v0", "v0"]
+    assert api.delete(f"/v1/event-types/{name}").status_code == 409  # "own" is still on v0
 
 
 class InFlight:

@@ -3,16 +3,22 @@ filter operators."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from pydantic import ValidationError
 
+from services.dispatcher.request import build_request
 from services.ingress.models import EndpointIn, MessageIn
+from services.router.deliveries import delivery
 from services.router.matching import type_matches
+from shared import clock
+from shared.contracts import Contract, decode
 from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, in_flight_limit
 from shared.filters import check_filter, holds
 from shared.inbound import all_hold as inbound_all_hold
 from shared.payload_versions import chosen, headers_for, is_legacy, transform_for
 from shared.secret_headers import MASK, is_credential, kept, masked
+from shared.signing import generate_secret
 
 
 @pytest.mark.parametrize(
@@ -112,7 +118,7 @@ def test_problems_name_where_they_are() -> None:
     assert check_filter({"$or": []})[0].path == "$or"
     assert check_filter({"$.a": {"$in": 3}})[0].path == "$.a.$in"
     assert check_filter({"$.a": {"$exists": "yes"}})[0].path == "$.a.$exists"
-    with pytest.raises(ValidationError, match=r"\$\.data\.n\.\$foo: unknown operator"):
+    with pytest.raises(ValidationError, match=r"'\$\.data\.n\.\$foo': unknown operator"):
         EndpointIn(url="https://x.example", filter={"$.data.n": {"$foo": 1}})
 
 
@@ -156,3 +162,40 @@ def test_in_flight_limit() -> None:
         EndpointIn(url="https://x.example", max_in_flight=1001)
     with pytest.raises(ValidationError):
         EndpointIn(url="https://x.example", max_in_flight=0)
+
+
+def test_a_delivery_carries_its_version_body_and_header() -> None:
+    event = {
+        "id": "msg_1",
+        "app_id": "app_1",
+        "event_type": "environment:code:deployed",
+        "payload": {"commit": "abc"},
+        "timestamp": "2026-11-22T10:15:30.123Z",
+    }
+    legacy = delivery(event, {"id": "ep_1", "version": "v0"}, VERSIONED)
+    assert orjson.loads(legacy["body"]) == {"commit": "abc"}
+    assert legacy["headers"] == {"x-wpvip-webhook": "v0"}
+    current = delivery(event, {"id": "ep_2"}, VERSIONED)
+    assert orjson.loads(current["body"])["data"] == {"commit": "abc"}
+    assert current["headers"] == {"x-wpvip-webhook": "v1"}
+    plain = delivery(event, {"id": "ep_3"}, None)
+    assert plain["headers"] == {}
+    for record in (legacy, current, plain):
+        decode(Contract.DELIVERY, orjson.dumps({**record, "v": 1}))
+
+
+def test_the_dispatcher_sends_the_version_header() -> None:
+    record = {
+        "message_id": "msg_1",
+        "content_type": "application/json",
+        "body": "{}",
+        "headers": {"x-wpvip-webhook": "v0"},
+    }
+    endpoint = {
+        "id": "ep_1",
+        "url": "https://x.example",
+        "headers": {"X-WPVIP-Webhook": "mine", "Authorization": "Bearer a"},
+        "secrets": [{"secret": generate_secret(), "expires_at": None}],
+    }
+    sent = build_request(record, endpoint, clock.now())
+    assert sent.headers["x-wpvip-webhook"] == "v0" and sent.headers["authorization"] == "Bearer a"

@@ -30,7 +30,7 @@ def check_jsonpaths(predicates: dict[str, Any] | None) -> dict[str, Any] | None:
     raise ``ValueError`` naming where each problem is."""
     problems = filter_problems(predicates or {})
     if problems:
-        raise ValueError("; ".join(f"{p.path}: {p.reason}" for p in problems))
+        raise ValueError("; ".join(str(problem) for problem in problems))
     return predicates
 
 
