@@ -10,6 +10,7 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer
 
 from services.audit.api import build_app
+from services.audit.erasure_api import AppRetention, erasure_routes
 from services.audit.ingest import Ingestor
 from services.audit.recovery import recovery_routes
 from services.audit.redrive import redrive_routes
@@ -71,6 +72,7 @@ async def serve(settings: Settings) -> int:
     probe = DatabaseProbe(store)
     consumer_lag.watch(settings, "audit", consumer.assignment)
     retention = Retention(store.engine, settings.retention, settings.retention_interval)
+    app_retention = AppRetention(store, view, settings.retention_interval)
     tasks_in = task_consumer(settings)
     worker = TaskWorker(tasks_in, producer, store, settings.topic_prefix, settings.task_page_size)
 
@@ -93,6 +95,7 @@ async def serve(settings: Settings) -> int:
                 recovery_routes(store, producer, settings.topic_prefix),
                 task_routes(store, producer, settings.topic_prefix),
                 redrive_routes(store, producer, settings.topic_prefix),
+                erasure_routes(store, producer, settings.topic_prefix),
             ),
             settings.http_host,
             settings.audit_port,
@@ -106,9 +109,11 @@ async def serve(settings: Settings) -> int:
         probing = asyncio.create_task(probe.run(stop), name="audit-db-probe")
         pruning = asyncio.create_task(retention.run(stop), name="audit-retention")
         working = asyncio.create_task(_work(worker, stop), name="audit-tasks")
+        erasing = asyncio.create_task(app_retention.run(stop), name="audit-app-retention")
         log.info("audit running", extra={"port": settings.audit_port})
         code = await _consume(ingestor, stop)
-        await asyncio.gather(probing, pruning, working)
+        await asyncio.gather(probing, pruning, erasing)
+        code = code or await working
     log.info("audit stopped", extra={"exit_code": code})
     return code
 
@@ -128,14 +133,16 @@ async def _consume(ingestor: Ingestor, stop: asyncio.Event) -> int:
     return 0
 
 
-async def _work(worker: TaskWorker, stop: asyncio.Event) -> None:
-    """Run the task worker; when it fails (a bug, or the broker lost for good), stop audit so
-    that it is restarted and the tasks resume there."""
+async def _work(worker: TaskWorker, stop: asyncio.Event) -> int:
+    """Run the task worker; return the exit code. When it fails (a bug, or the broker lost for
+    good), stop audit (exit 1) so that it is restarted and the tasks resume there."""
     try:
         await worker.run(stop)
     except Exception:
         log.exception("task worker failed")
         stop.set()
+        return 1
+    return 0
 
 
 def main() -> int:

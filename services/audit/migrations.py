@@ -93,6 +93,10 @@ def _task_tables(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables, checkfirst=True)
 
 
+def _expunged_table(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.expunged_messages], checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "messages, channels, attempts and dead letters", _tables),
     Migration(
@@ -152,6 +156,22 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "CREATE INDEX IF NOT EXISTS ix_dead_letters_message"
                 " ON dead_letters (app_id, message_id)"
             ),
+        ),
+    ),
+    Migration(
+        8,
+        "erasure: expunged payloads and bodies, per app by age, and expunged messages",
+        steps(
+            add_column("messages", "expunged", "BOOLEAN NOT NULL DEFAULT false"),
+            add_column("attempts", "expunged", "BOOLEAN NOT NULL DEFAULT false"),
+            add_column("dead_letters", "expunged", "BOOLEAN NOT NULL DEFAULT false"),
+            statements(
+                "CREATE INDEX IF NOT EXISTS ix_messages_app_expunged_ts"
+                " ON messages (app_id, expunged, ts_ms)",
+                "CREATE INDEX IF NOT EXISTS ix_attempts_app_expunged_ts"
+                " ON attempts (app_id, expunged, ts_ms)",
+            ),
+            _expunged_table,
         ),
     ),
 )

@@ -14,19 +14,28 @@ NAMED = ("app_id", "endpoint_id", "message_id", "route_id", "inbound_id")
 
 
 def message_object(row: Mapping[Any, Any]) -> dict[str, Any]:
-    """The API's message: ``{id, event_type, payload, channels, timestamp}``."""
-    return {
+    """The API's message: ``{id, event_type, payload, channels, timestamp}``, with
+    ``expunged: true`` (and a null payload) once erased."""
+    found = {
         "id": row["id"],
         "event_type": row["event_type"],
         "payload": orjson.loads(row["payload"]),
         "channels": orjson.loads(row["channels"]),
         "timestamp": row["timestamp"],
     }
+    return _marked(found, row)
+
+
+def _marked(found: dict[str, Any], row: Mapping[Any, Any]) -> dict[str, Any]:
+    # Only erased rows carry the flag: every other answer keeps its documented shape.
+    if row.get("expunged"):
+        found["expunged"] = True
+    return found
 
 
 def attempt_object(row: Mapping[Any, Any]) -> dict[str, Any]:
-    """The API's attempt, as the attempts log shows it."""
-    return {
+    """The API's attempt, as the attempts log shows it (``expunged: true`` once erased)."""
+    found = {
         "id": row["id"],
         "message_id": row["message_id"],
         "endpoint_id": row["endpoint_id"],
@@ -34,6 +43,7 @@ def attempt_object(row: Mapping[Any, Any]) -> dict[str, Any]:
         "event_type": row["event_type"],
         **tried_fields(row),
     }
+    return _marked(found, row)
 
 
 def tried_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -60,7 +70,7 @@ def _request(text: str) -> dict[str, Any]:
 def dead_letter_object(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A dead letter as stored: its id, reason, kind, origin, the original record text, the ids
     the record names (app, endpoint or route, message or received request), and its place."""
-    return {
+    found = {
         "id": dead_letter_id(row["at_ms"], row["kafka_partition"], row["kafka_offset"]),
         **_named_ids(row["record"]),
         "topic": row["kafka_topic"],
@@ -69,9 +79,12 @@ def dead_letter_object(row: Mapping[Any, Any]) -> dict[str, Any]:
         "reason": row["reason"],
         "kind": row["kind"],
         "origin": orjson.loads(row["origin"]),
-        "record": row["record"],
+        "record": None if row.get("expunged") else row["record"],
         "at": row["at"],
     }
+    if row.get("expunged"):  # the record is gone, the ids it named are kept in columns
+        found.update(app_id=row.get("app_id"), message_id=row.get("message_id"))
+    return _marked(found, row)
 
 
 def _named_ids(text: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from services.audit.rows import epoch_ms
 from services.audit.store import Store
 from services.audit.task_api import start_task
 from shared import clock
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.json_response import OrjsonResponse
 
 
@@ -50,6 +50,8 @@ def recovery_routes(store: Store, producer: AIOKafkaProducer, prefix: str) -> AP
                 "this message was never sent to this endpoint",
                 {"message_id": message_id, "endpoint_id": endpoint_id},
             )
+        if row["expunged"]:
+            raise Conflict("this delivery was erased; nothing is left to send", code="expunged")
         offset = body.config_offset if body else 0
         await produce(producer, [await asyncio.to_thread(again, db, prefix, row, offset)])
         return OrjsonResponse(

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Index,
     Integer,
@@ -38,6 +39,11 @@ def origin_columns() -> list[Column[Any]]:
         Column("kafka_partition", Integer, nullable=False),
         Column("kafka_offset", BigInteger, nullable=False),
     ]
+
+
+def expunged_column() -> Column[Any]:
+    """True once a row's payload or bodies were erased (per-app retention, or an expunge)."""
+    return Column("expunged", Boolean, nullable=False, server_default=text("false"))
 
 
 def tried_columns() -> list[Column[Any]]:
@@ -77,10 +83,12 @@ messages = Table(
     Column("ts_ms", BigInteger, nullable=False),
     Column("endpoint_id", String, nullable=True),
     *origin_columns(),
+    expunged_column(),
     Index("ix_messages_app_ts", "app_id", "ts_ms", "id"),
     Index("ix_messages_app_type_ts", "app_id", "event_type", "ts_ms", "id"),
     Index("ix_messages_ts", "ts_ms"),
     Index("ix_messages_app_stream", "app_id", "kafka_partition", "kafka_offset"),
+    Index("ix_messages_app_expunged_ts", "app_id", "expunged", "ts_ms"),
 )
 
 # One row per (message, channel), with the message's time: the channel filter reads one
@@ -107,11 +115,13 @@ attempts = Table(
     Column("delivery_id", String, nullable=False),
     Column("event_type", String, nullable=True),
     *tried_columns(),
+    expunged_column(),
     Index("ix_attempts_app_ep_ts", "app_id", "endpoint_id", "ts_ms", "id"),
     Index("ix_attempts_app_ep_outcome_ts", "app_id", "endpoint_id", "outcome", "ts_ms", "id"),
     Index("ix_attempts_app_msg_ts", "app_id", "message_id", "ts_ms", "id"),
     Index("ix_attempts_ts", "ts_ms"),
     Index("ix_attempts_app_stream", "app_id", "kafka_partition", "kafka_offset"),
+    Index("ix_attempts_app_expunged_ts", "app_id", "expunged", "ts_ms"),
 )
 
 # Keyed by the dead letter's own position on the dead topic, so replaying the dead topic inserts
@@ -136,6 +146,7 @@ dead_letters = Table(
     # The exhausted delivery's app and message, when its record says (for erasure).
     Column("app_id", String, nullable=True),
     Column("message_id", String, nullable=True),
+    expunged_column(),
     Index("ix_dead_letters_message", "app_id", "message_id"),
     Index("ix_dead_letters_list", "at_ms", "kafka_topic", "kafka_partition", "kafka_offset"),
     Index(
@@ -154,4 +165,16 @@ dead_letters = Table(
         "kind",
         name="uq_dead_letters_origin",
     ),
+)
+
+# Messages erased on request: attempts and dead letters of them that audit stores later (a
+# retry made after the request) are erased as they arrive.
+expunged_messages = Table(
+    "expunged_messages",
+    metadata,
+    Column("app_id", String, primary_key=True),
+    Column("message_id", String, primary_key=True),
+    Column("at", String, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_expunged_messages_at", "at_ms"),
 )

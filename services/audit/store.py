@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, Table, text
 
 from services.audit.database import open_engine, upsert_for
+from services.audit.erasure import erase_stored
 from services.audit.rows import Row
 from services.audit.schema import metadata
 
@@ -43,7 +44,9 @@ class Store:
     def write_batch(self, rows: Iterable[tuple[Table, Row]]) -> int:
         """Insert every row in one transaction, ignoring rows whose key is already there.
 
-        Replaying a batch therefore changes nothing. Returns the number of rows offered.
+        Replaying a batch therefore changes nothing. What the batch stored of an erased message
+        is erased in the same transaction (see :mod:`.erasure`). Returns the number of rows
+        offered.
         Raises SQLAlchemy errors (nothing of the batch is kept then).
         """
         by_table: dict[Table, list[Row]] = defaultdict(list)
@@ -54,4 +57,5 @@ class Store:
             for table in metadata.sorted_tables:
                 if by_table.get(table):
                     conn.execute(self._insert_or_ignore(table), by_table[table])
+            erase_stored(conn, by_table)
         return sum(len(found) for found in by_table.values())

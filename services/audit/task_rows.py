@@ -8,13 +8,16 @@ from typing import Any
 import orjson
 from sqlalchemy import Table
 
+from services.audit.erasure import expunge_row
 from services.audit.rows import Origin, Row, epoch_ms, to_json
+from services.audit.schema import expunged_messages
 from services.audit.task_schema import task_progress, tasks
+from shared import clock
 
 
 def task_rows(record: Mapping[str, Any], _origin: Origin | None = None) -> list[tuple[Table, Row]]:
-    """The row of a request or progress record (an expunge record has none: see
-    :mod:`services.audit.erasure`)."""
+    """The row of a request, progress or expunge record (the store carries out an expunge
+    when it writes its row: see :mod:`services.audit.erasure`)."""
     if record["type"] == "request":
         row = {
             "id": record["id"],
@@ -44,7 +47,7 @@ def task_rows(record: Mapping[str, Any], _origin: Origin | None = None) -> list[
             "finished_at": record.get("finished_at"),
         }
         return [(task_progress, row)]
-    return []
+    return [(expunged_messages, expunge_row(record["app_id"], record["id"], record["at"]))]
 
 
 def task_object(task: Mapping[Any, Any], progress: Mapping[Any, Any] | None) -> dict[str, Any]:
@@ -63,4 +66,27 @@ def task_object(task: Mapping[Any, Any], progress: Mapping[Any, Any] | None) -> 
         "params": orjson.loads(task["params"]),
         "created_at": task["created_at"],
         "finished_at": state.get("finished_at"),
+    }
+
+
+def progress_record(
+    task_id: str, state: Mapping[str, Any], status: str, finished_at: str | None, started: bool
+) -> dict[str, Any]:
+    """The progress record (contracts/task.v1) of ``task_id`` in ``state`` (its ``seq``,
+    ``total``, ``done``, ``sent``, ``cursor``, ``resumes``, ``error``)."""
+    return {
+        "v": 1,
+        "type": "progress",
+        "id": task_id,
+        "seq": state["seq"],
+        "status": status,
+        "total": state.get("total"),
+        "done": state.get("done", 0),
+        "sent": state.get("sent", 0),
+        "cursor": state.get("cursor") if status == "running" else None,
+        "started": started,
+        "resumes": state.get("resumes", 0),
+        "error": state.get("error"),
+        "at": clock.iso(),
+        "finished_at": finished_at,
     }

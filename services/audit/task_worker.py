@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +29,9 @@ from services.audit.redo import again, produce
 from services.audit.rows import epoch_ms
 from services.audit.store import Store
 from services.audit.task_events import TaskCompleted, task_completed
+from services.audit.task_offsets import TaskOffsets
 from services.audit.task_queries import get_task, task_state
-from services.audit.task_rows import task_rows
+from services.audit.task_rows import progress_record, task_rows
 from shared import clock
 from shared.contracts import Contract, decode, encode
 from shared.errors import BadRecord, KafkaUnavailable
@@ -94,9 +94,7 @@ class TaskWorker:
         self._page_size = max(1, page_size)
         self._on_finished = on_finished
         self._active: list[Job] = []
-        self._waiting: dict[TopicPartition, set[int]] = defaultdict(set)
-        self._read: dict[TopicPartition, int] = {}
-        self._committed: dict[TopicPartition, int] = {}
+        self._offsets = TaskOffsets()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work tasks until ``stop`` is set; the tasks in hand are then handed back."""
@@ -122,7 +120,7 @@ class TaskWorker:
     def _take(self, polled: dict[TopicPartition, list[Any]]) -> None:
         for tp, records in polled.items():
             for record in records:
-                self._read[tp] = record.offset
+                self._offsets.read(tp, record.offset)
                 try:
                     value = decode(Contract.TASK, record.value)
                 except BadRecord as exc:  # audit's log consumer dead-letters it
@@ -130,7 +128,7 @@ class TaskWorker:
                     continue
                 if value["type"] == "request" and value["id"] not in self._ids():
                     self._active.append(Job(value, tp, record.offset))
-                    self._waiting[tp].add(record.offset)
+                    self._offsets.hold(tp, record.offset)
 
     def _ids(self) -> set[str]:
         return {job.id for job in self._active}
@@ -162,7 +160,7 @@ class TaskWorker:
 
     def _drop(self, job: Job) -> None:
         self._active.remove(job)
-        self._waiting[job.tp].discard(job.offset)
+        self._offsets.release(job.tp, job.offset)
 
     async def _step(self, job: Job) -> bool:
         """One page of ``job`` (starting it first); True once the task has ended."""
@@ -224,7 +222,9 @@ class TaskWorker:
 
     def _redos(self, job: Job, rows: list[Any]) -> list[Any]:
         offset = job.request.get("config_offset", 0)
-        return [again(self._store.engine, self._prefix, row, offset) for row in rows]
+        # An erased delivery has no body left to send again.
+        kept = [row for row in rows if not row["expunged"]]
+        return [again(self._store.engine, self._prefix, row, offset) for row in kept]
 
     async def _fail(self, job: Job, error: str) -> bool:
         job.state.setdefault("seq", -1)
@@ -253,37 +253,13 @@ class TaskWorker:
         started: bool = True,
     ) -> None:
         """Produce the task's next progress record, then store it (so reads see it at once)."""
-        state = job.state
-        state["seq"] = state.get("seq", -1) + 1
-        record = {
-            "v": 1,
-            "type": "progress",
-            "id": job.id,
-            "seq": state["seq"],
-            "status": status,
-            "total": state.get("total"),
-            "done": state.get("done", 0),
-            "sent": state.get("sent", 0),
-            "cursor": state.get("cursor") if status == "running" else None,
-            "started": started,
-            "resumes": state.get("resumes", 0),
-            "error": state.get("error"),
-            "at": clock.iso(),
-            "finished_at": finished_at,
-        }
+        job.state["seq"] = job.state.get("seq", -1) + 1
+        record = progress_record(job.id, job.state, status, finished_at, started)
         await send(self._producer, self._topic, job.id, encode(Contract.TASK, record))
         await asyncio.to_thread(self._store.write_batch, task_rows(record))
 
     async def _commit(self) -> None:
-        assigned = self._consumer.assignment()
-        offsets = {}
-        for tp, read in self._read.items():
-            if tp not in assigned:
-                continue
-            waiting = self._waiting.get(tp)
-            position = min(waiting) if waiting else read + 1
-            if self._committed.get(tp) != position:
-                offsets[tp] = position
+        offsets = self._offsets.to_commit(self._consumer.assignment())
         if not offsets:
             return
         try:
@@ -291,7 +267,7 @@ class TaskWorker:
         except KafkaError as exc:
             log.warning("task offset commit failed", extra={"error": str(exc)})
             return
-        self._committed.update(offsets)
+        self._offsets.committed(offsets)
 
 
 async def _pause(stop: asyncio.Event) -> None:

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/apps", tags=["apps"], dependencies=[Depends(autho
 
 def public(app: dict[str, Any]) -> dict[str, Any]:
     """The app as the API shows it."""
-    keys = ("id", "uid", "name", "metadata", "created_at", "updated_at")
+    keys = ("id", "uid", "name", "metadata", "retention", "created_at", "updated_at")
     return {key: app.get(key) for key in keys}
 
 
@@ -59,6 +59,7 @@ async def create_app(body: AppIn, hub: Hub) -> OrjsonResponse:
         "uid": body.uid,
         "name": body.name,
         "metadata": body.metadata,
+        "retention": body.retention,
         "created_at": now,
         "updated_at": now,
     }

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import httpx
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.ingress import audit_proxy
@@ -66,8 +67,9 @@ class DeadLetterOut(BaseModel):
     partition: int
     offset: int
     origin: dict[str, Any]
-    record: str
+    record: str | None = Field(description="the original record's text; null once erased")
     at: str
+    expunged: bool | None = Field(default=None, description="true once erased (else absent)")
 
     model_config = ConfigDict(json_schema_extra={"examples": [DEAD_LETTER]})
 
@@ -95,6 +97,7 @@ def _checked(dead_letter_id: str) -> str:
 @router.get(
     "",
     summary="Dead letters, newest first (?kind=bad_record|exhausted&after=&before=)",
+    response_class=JSONResponse,  # documents the model; handlers relay audit
     response_model=DeadLetterPage,
     responses=answers(200, [DEAD_LETTER], listed=True),
 )
@@ -113,6 +116,7 @@ async def list_dead_letters(
 @router.get(
     "/{dl}",
     summary="One dead letter",
+    response_class=JSONResponse,  # documents the model; handlers relay audit
     response_model=DeadLetterOut,
     responses=answers(200, DEAD_LETTER),
 )
@@ -138,6 +142,7 @@ async def _stored(hub: Ingress, dead_letter_id: str) -> dict[str, Any]:
     "/{dl}/redrive",
     status_code=202,
     summary="Send an exhausted delivery again (a new first attempt)",
+    response_class=JSONResponse,  # documents the model; handlers relay audit
     response_model=Redriven,
     responses=answers(
         202,

@@ -11,7 +11,7 @@ ATTEMPT_ID = "atm_01JD3QYB00B1C2D3E4F5G6H7J8"
 CREATED = "2026-11-22T10:00:00.000Z"
 
 APP_IN = {"name": "Acme Corp", "uid": "acme", "metadata": {"plan": "pro"}}
-APP = {"id": APP_ID, **APP_IN, "created_at": CREATED, "updated_at": CREATED}
+APP = {"id": APP_ID, **APP_IN, "retention": "30d", "created_at": CREATED, "updated_at": CREATED}
 
 ENDPOINT_IN = {
     "url": "https://example.com/hooks",

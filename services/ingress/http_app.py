@@ -12,6 +12,7 @@ from services.ingress import (
     docs_page,
     endpoint_secrets,
     endpoints,
+    erasure,
     errors,
     event_types,
     filter_check,
@@ -90,4 +91,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(filter_check.router)
     app.include_router(tasks.router)
     app.include_router(dead_letters.router)
+    app.include_router(erasure.router)
     return app

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,6 +19,7 @@ from pydantic import (
 from shared import signing
 from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT
 from shared.filters import MAX_CONDITIONS, check_filter, count_conditions
+from shared.settings import SettingsError, parse_duration
 from shared.transforms import TransformError, compile_transform
 
 # ":" is a separator as much as ".": WPVIP names its types `environment:code:deployed`.
@@ -74,16 +76,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _check_retention(text: str) -> str:
+    try:
+        seconds = parse_duration(text)
+    except SettingsError:
+        raise ValueError("retention must be a duration such as 7d, 12h or 30m") from None
+    if seconds < 1:
+        raise ValueError("retention must be at least 1s")
+    return text
+
+
+Retention = Annotated[str, StringConstraints(max_length=32), AfterValidator(_check_retention)]
+RETENTION_DOC = "erase payloads and bodies older than this from the logs (e.g. 7d)"
+
+
 class AppIn(Strict):
     name: str = Field(min_length=1, max_length=256, examples=["Acme Corp"])
     uid: Uid | None = Field(default=None, examples=["acme"])
     metadata: Annotated[dict[str, Any], null_as(dict)] = Field(default_factory=dict)
+    retention: Retention | None = Field(default=None, description=RETENTION_DOC, examples=["7d"])
 
 
 class AppPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=256)
     uid: Uid | None = None
     metadata: dict[str, Any] | None = None
+    retention: Retention | None = Field(default=None, description=RETENTION_DOC)
 
 
 def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:

@@ -22,7 +22,7 @@ from tests.support.receiver import Received, Receiver
 from tests.support.stack import Stack, poll
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-APP_KEYS = {"id", "uid", "name", "metadata", "created_at", "updated_at"}
+APP_KEYS = {"id", "uid", "name", "metadata", "retention", "created_at", "updated_at"}
 MESSAGE_KEYS = {"id", "event_type", "payload", "channels", "timestamp"}
 ATTEMPT_KEYS = {"id", "message_id", "endpoint_id", "attempt", "timestamp", "duration_ms"}
 ATTEMPT_KEYS |= {"request", "response", "error", "outcome"}

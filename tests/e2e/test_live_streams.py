@@ -3,24 +3,32 @@ attempts, received requests, keep-alive comments, and resuming with ``Last-Event
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import httpx
 
 from tests.support.inbound import send, source
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Receiver
 from tests.support.sse import SseClient
-from tests.support.stack import Stack, poll
+from tests.support.stack import REPO, Stack, free_port, poll
 
 STACK_ENV = {"HOOKBUS_STREAM_KEEPALIVE": "1s"}
 
 
 @contextmanager
-def streaming(stack: Stack, path: str, last_event_id: str | None = None) -> Iterator[SseClient]:
+def streaming(
+    stack: Stack, path: str, last_event_id: str | None = None, base_url: str | None = None
+) -> Iterator[SseClient]:
     headers = {"authorization": f"Bearer {stack.token}"}
     if last_event_id is not None:
         headers["last-event-id"] = last_event_id
-    client = SseClient(stack.base_url + path, headers)
+    client = SseClient((base_url or stack.base_url) + path, headers)
     try:
         poll(lambda: client.status is not None, 30)
         assert client.status == 200
@@ -82,3 +90,69 @@ def test_stream_refusals_are_json_errors(stack: Stack) -> None:
     assert bad.json()["error"]["code"]
     assert stack.client.get("/v1/apps/app_nope/stream").status_code == 404
     assert send(stack, f"/v1/apps/{app}/stream", method="GET").status_code == 401
+
+
+def test_a_second_ingress_copy_streams_the_same_events_and_resumes_the_first(
+    stack: Stack,
+) -> None:
+    port = free_port()
+    env = {**stack.env, "HOOKBUS_HTTP_PORT": str(port), "HOOKBUS_INSTANCE_ID": "second"}
+    log = (stack.log_dir / "ingress-2.log").open("ab")
+    second = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "serve", "ingress"],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    other_url = f"http://127.0.0.1:{port}"
+    try:
+        poll(lambda: _ready(other_url), 90, 0.2)
+        app = new_app(stack)
+        with (
+            streaming(stack, f"/v1/apps/{app}/stream") as first,
+            streaming(stack, f"/v1/apps/{app}/stream", base_url=other_url) as copy,
+        ):
+            sent = publish(stack, app, "stream.copies", {"n": 1})
+            poll(lambda: first.of("message") and copy.of("message"), 60)
+            assert first.of("message") == copy.of("message") == [sent]
+            assert first.events[0].id == copy.events[0].id
+            seen = first.events[0].id
+        later = publish(stack, app, "stream.copies", {"n": 2})
+        with streaming(stack, f"/v1/apps/{app}/stream", seen, base_url=other_url) as resumed:
+            poll(lambda: resumed.of("message"), 60)
+            assert resumed.of("message") == [later]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(40) == 0
+        log.close()
+
+
+def _ready(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_a_stuck_client_slows_nothing(stack: Stack, receiver: Receiver) -> None:
+    app = new_app(stack)
+    new_endpoint(stack, app, receiver.url)
+    stuck = socket.create_connection(("127.0.0.1", stack.ports["ingress"]))
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    request = (
+        f"GET /v1/apps/{app}/stream HTTP/1.1\r\nhost: x\r\n"
+        f"authorization: Bearer {stack.token}\r\n\r\n"
+    )
+    stuck.sendall(request.encode())  # ...and never reads a byte of the answer
+    try:
+        big = "x" * 40_000
+        items = [{"event_type": "big", "payload": {"n": n, "x": big}} for n in range(150)]
+        answer = stack.client.post(f"/v1/apps/{app}/messages/batch", json={"messages": items})
+        assert answer.status_code == 202, answer.text
+        receiver.wait_for(lambda r: True, 150, timeout=120)  # about 12 MB the stream cannot send
+        with streaming(stack, f"/v1/apps/{app}/stream") as other:
+            publish(stack, app, "after")
+            poll(lambda: any(m["event_type"] == "after" for m in other.of("message")), 60)
+    finally:
+        stuck.close()

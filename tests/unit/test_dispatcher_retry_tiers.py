@@ -81,7 +81,7 @@ def test_tier_topic_names_one_per_distinct_delay() -> None:
         "retry.1500ms", "retry.250ms", "retry.1d", "retry.90s",
     ]  # fmt: skip
     names = {spec.name: spec.partitions for spec in layout("x.", 3, (1.0, 2.0, 2.0))}
-    assert names["x.retry.1s"] == 3 and names["x.retry.2s"] == 3 and len(names) == 8
+    assert names["x.retry.1s"] == 3 and names["x.retry.2s"] == 3 and len(names) == 9
 
 
 def test_settings_read_the_new_variables() -> None:
