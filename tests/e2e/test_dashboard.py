@@ -222,6 +222,15 @@ def test_every_page_has_its_own_url(
     page.get_by_role("button", name="Revoke all links").click()
     page.get_by_role("status").filter(has_text="revoked").wait_for()
     assert httpx.get(f"{stack.base_url}/v1/apps/{ids['app']}", headers=portal).status_code == 401
+    # A replay of the app's messages (both in the log by now), followed to its end.
+    logged_messages = f"/v1/apps/{ids['app']}/messages"
+    poll(lambda: len(stack.client.get(logged_messages).json()["data"]) == 2)
+    receiver.wait_for(lambda r: r.path == "/orders", count=2)
+    page.get_by_label("Deliveries").select_option("all")
+    page.get_by_role("button", name="Replay", exact=True).click()
+    page.locator(".task-line").filter(has_text="done").wait_for()
+    # The published message and the one routed from the received request, each twice.
+    receiver.wait_for(lambda r: r.path == "/orders", count=4)
     pages = {
         "apps": ("/apps", "Apps"),
         "app": ("/apps/{app}", "Globex"),

@@ -85,9 +85,10 @@ export const post = (path, body) => request("POST", path, body);
 export const patch = (path, body) => request("PATCH", path, body);
 export const del = (path) => request("DELETE", path);
 
-// Follow an SSE stream (fetch, since EventSource cannot send the token). Calls onEvent(type,
-// data) per event; resolves when the stream ends, rejects with ApiError if refused (e.g. 404).
-export async function stream(path, onEvent, signal, lastId) {
+// Follow an SSE stream (fetch, since EventSource cannot send the token). Calls onOpen() once
+// it answered, onEvent(type, data) per event; resolves with the last event id when the stream
+// ends, rejects with ApiError if refused (e.g. 404).
+export async function stream(path, onEvent, signal, lastId, onOpen = () => {}) {
   const headers = { authorization: `Bearer ${token}`, accept: "text/event-stream" };
   if (lastId) headers["last-event-id"] = lastId;
   const answer = await fetch(path, { headers, signal });
@@ -100,6 +101,7 @@ export async function stream(path, onEvent, signal, lastId) {
     }
     throw new ApiError(answer.status, data);
   }
+  onOpen();
   const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let last = lastId;

@@ -18,23 +18,32 @@ export function useLiveList({ path, params, streamPath, accept, limit = 50 }, de
       setState((old) => {
         const known = new Set((old.items || []).map((item) => item.id));
         const added = fresh.filter((item) => !known.has(item.id));
-        return added.length ? { ...old, items: [...added, ...(old.items || [])] } : old;
+        if (!added.length) return old;
+        // Ids sort by creation time: newest first, whichever way each item came.
+        const items = [...added, ...(old.items || [])].sort((a, b) => (a.id < b.id ? 1 : -1));
+        return { ...old, items };
       });
     let timer = null;
-    const poll = async () => {
+    const refresh = async () => {
       try {
         const page = await get(path, query, { signal: abort.signal });
         merge(page.data.filter((item) => accept(null, item)));
       } catch {
-        // A failed refresh is tried again on the next tick.
+        // A failed refresh is tried again on the next tick (or the stream brings it).
       }
+    };
+    const poll = async () => {
+      await refresh();
       if (!abort.signal.aborted) timer = setTimeout(poll, POLL_MS);
     };
     const follow = async () => {
       let last = null;
       try {
         for (;;) {
-          last = await stream(streamPath, (type, item) => accept(type, item) && merge([item]), abort.signal, last);
+          // What was stored between the first page and the stream's start comes by a second
+          // look once the stream is open; from then on the stream brings everything.
+          const opened = last === null ? refresh : () => {};
+          last = await stream(streamPath, (type, item) => accept(type, item) && merge([item]), abort.signal, last, opened);
           if (abort.signal.aborted) return;
           // The server ended the stream: take it up again where it stopped, after a breath.
           await new Promise((resume) => setTimeout(resume, RECONNECT_MS));

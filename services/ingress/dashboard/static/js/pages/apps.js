@@ -2,6 +2,7 @@
 import { html, useState } from "../../vendor/preact-htm.js";
 import { del, get, post } from "../api.js";
 import { Link, PORTAL, enc, navigate } from "../router.js";
+import { TaskProgress } from "./operations.js";
 import {
   Action, Badge, Code, Copy, Empty, ErrorNote, Field, Loading, Page, Section, Time, pct, useApi,
 } from "../ui.js";
@@ -135,7 +136,45 @@ export function AppPage({ params, grant }) {
         </tr>`)}</tbody>
       </table></div>`}
     <//>
+    ${writable && html`<${Replay} app=${app.data} />`}
     ${!PORTAL && html`<${PortalAccess} app=${app.data} />`}
+  <//>`;
+}
+
+function localTime(moment) {
+  return new Date(moment.getTime() - moment.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+// Deliver the app's messages of a time span again, in the background.
+function Replay({ app }) {
+  const [since, setSince] = useState(localTime(new Date(Date.now() - 3600000)));
+  const [only, setOnly] = useState("failed");
+  const [task, setTask] = useState(null);
+  const [error, setError] = useState(null);
+  const run = async (event) => {
+    event.preventDefault();
+    setError(null);
+    setTask(null);
+    try {
+      setTask(await post(`/v1/apps/${enc(app.id)}/replay`, { since: new Date(since).toISOString(), only }));
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return html`<${Section} title="Replay" id="replay">
+    <p class="muted">Deliver this app's messages again to their endpoints, in the background.</p>
+    <form class="row" onSubmit=${run}>
+      <${Field} id="replay-since" label="Published since" error=${error && error.message}>
+        <input id="replay-since" type="datetime-local" value=${since} onInput=${(e) => setSince(e.target.value)} required />
+      <//>
+      <${Field} id="replay-only" label="Deliveries">
+        <select id="replay-only" value=${only} onChange=${(e) => setOnly(e.target.value)}>
+          <option value="failed">Only those that failed</option><option value="all">All of them</option>
+        </select>
+      <//>
+      <div class="field field-button"><button class="btn" type="submit">Replay</button></div>
+    </form>
+    ${task && html`<p class="note" role="status">Replay started.</p><${TaskProgress} id=${task.id} />`}
   <//>`;
 }
 
