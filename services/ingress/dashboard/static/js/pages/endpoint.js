@@ -151,7 +151,7 @@ export function EndpointPage({ params, grant }) {
   const [pinged, setPinged] = useState(null);
   const crumbs = useAppCrumbs(grant, app);
   const writable = !grant.readOnly;
-  if (endpoint.error) return html`<${Page} title="Endpoint"><${ErrorNote} error=${endpoint.error} /><//>`;
+  if (endpoint.error) return html`<${Page} title="Endpoint" crumbs=${crumbs}><${ErrorNote} error=${endpoint.error} /><//>`;
   if (!endpoint.data) return html`<${Loading} what="Loading the endpoint" />`;
   const data = endpoint.data;
   const appPage = `/apps/${enc(app)}`;

@@ -98,7 +98,7 @@ export function EndpointForm({ params, grant }) {
   const appPage = `/apps/${enc(app)}`;
   const title = editing ? "Edit endpoint" : "Add endpoint";
   if (grant.readOnly) return html`<${Page} title=${title}><p class="error" role="alert">This link is read-only.</p><//>`;
-  if (endpoint.error) return html`<${Page} title=${title}><${ErrorNote} error=${endpoint.error} /><//>`;
+  if (endpoint.error) return html`<${Page} title=${title} crumbs=${crumbs}><${ErrorNote} error=${endpoint.error} /><//>`;
   if (!form) return html`<${Loading} what="Loading the form" />`;
   const set = (name) => (event) => {
     const target = event.target;
