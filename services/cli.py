@@ -29,6 +29,18 @@ def serve(name: str) -> int:
     return result
 
 
+def entry(argv: list[str] | None = None) -> int:
+    """The ``hookbus`` console script: ``run``, ``kafka`` and ``serve`` start processes
+    (:func:`main`); every other command is a client of a running hookbus's API
+    (``services/cli_client``: ``hookbus apps list``, ``hookbus tail``...)."""
+    given = sys.argv[1:] if argv is None else argv
+    if given and given[0] in ("run", "kafka", "serve"):
+        return main(given)
+    from services.cli_client.entry import main as client
+
+    return client(given)
+
+
 def kafka(port: int | None, data_dir: Path | None) -> int:
     """Run only the local single-node KRaft broker."""
     from shared.local_kafka import run_forever

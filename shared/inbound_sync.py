@@ -36,14 +36,21 @@ def status_of(entries: Iterable[Mapping[str, Any]]) -> int:
     return 202 if "pending" in outcomes else 200
 
 
-def routed_reply(inbound: Mapping[str, Any], entries: list[Object]) -> tuple[bytes, bytes] | None:
+def routed_reply(
+    inbound: Mapping[str, Any], entries: list[Object], duplicate_of: str | None = None
+) -> tuple[bytes, bytes] | None:
     """The router's reply ``(key, value)`` for ``inbound``'s waiting ingress, or None when
-    nobody waits. ``entries`` are the routing entries (contracts/inbound_routed.v1)."""
+    nobody waits. ``entries`` are the routing entries (contracts/inbound_routed.v1);
+    ``duplicate_of`` the first request when this one repeated its dedupe key (nothing routed:
+    status 200, answered with that first id)."""
     reply_to = inbound.get("reply_to")
     if not reply_to:
         return None
-    body = {"inbound_id": inbound["id"], "from": ROUTER, "routes": entries}
-    return reply_record(ReplyAddress.from_record(reply_to), Reply(KIND, status_of(entries), body))
+    body: Object = {"inbound_id": inbound["id"], "from": ROUTER, "routes": entries}
+    status = status_of(entries)
+    if duplicate_of is not None:
+        body["duplicate_of"], status = duplicate_of, 200
+    return reply_record(ReplyAddress.from_record(reply_to), Reply(KIND, status, body))
 
 
 def forwarded_reply(delivery: Mapping[str, Any], entry: Object) -> tuple[bytes, bytes] | None:

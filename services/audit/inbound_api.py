@@ -1,7 +1,7 @@
 """The received log's internal API, which the ingress forwards ``/v1/inbound`` reads to.
 
-``?status=`` is ``accepted``, ``rejected`` or ``ignored``; ``after``/``before`` bound the time a
-request was received (both exclusive). Lists are newest first.
+``?status=`` is ``accepted``, ``rejected``, ``ignored`` or ``duplicate``; ``after``/``before``
+bound the time a request was received (both exclusive). Lists are newest first.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from services.audit.params import TIME_KEY, Limit, bound
 from shared.errors import NotFound
 from shared.json_response import OrjsonResponse
 
-Status = Literal["accepted", "rejected", "ignored"]
+Status = Literal["accepted", "rejected", "ignored", "duplicate"]
 
 
 def inbound_routes(db: Engine) -> APIRouter:

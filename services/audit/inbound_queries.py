@@ -25,6 +25,7 @@ from services.audit.objects import tried_fields
 from services.audit.paging import Key, Page, cut, newest_first
 
 Object = dict[str, Any]
+DUPLICATE = "duplicate"
 ATTEMPT_OUTCOMES = {
     "succeeded": "succeeded",
     "retrying": "failed",
@@ -47,6 +48,7 @@ def _request_object(row: Mapping[Any, Any]) -> Object:
         "verification": orjson.loads(row["verification"]),
         "status": row["status"],
         "resubmission_of": row["resubmission_of"],
+        "duplicate_of": None,
         "routed_at": None,
         "routes": [],
     }
@@ -57,8 +59,8 @@ def _with_routes(conn: Connection, requests: list[Object]) -> list[Object]:
     ids = [request["id"] for request in requests]
     if not ids:
         return requests
-    routed = {
-        row["inbound_id"]: row["routed_at"]
+    routings = {
+        row["inbound_id"]: row
         for row in conn.execute(
             select(inbound_routings).where(inbound_routings.c.inbound_id.in_(ids))
         ).mappings()
@@ -90,8 +92,13 @@ def _with_routes(conn: Connection, requests: list[Object]) -> list[Object]:
             }
         )
     for request in requests:
-        request["routed_at"] = routed.get(request["id"])
+        routing = routings.get(request["id"])
+        request["routed_at"] = None if routing is None else routing["routed_at"]
         request["routes"] = runs.get(request["id"], [])
+        if routing is not None and routing["duplicate_of"] is not None:
+            # A repeat of a dedupe key: accepted when received, judged a duplicate when routed.
+            request["status"] = DUPLICATE
+            request["duplicate_of"] = routing["duplicate_of"]
     return requests
 
 
@@ -110,8 +117,15 @@ def list_inbound(
     query = select(table)
     if source_id is not None:
         query = query.where(table.c.source_id == source_id)
-    if status is not None:
+    repeats = select(inbound_routings.c.inbound_id).where(
+        inbound_routings.c.duplicate_of.is_not(None)
+    )
+    if status == DUPLICATE:
+        query = query.where(table.c.id.in_(repeats))
+    elif status is not None:
         query = query.where(table.c.status == status)
+        if status == "accepted":
+            query = query.where(table.c.id.not_in(repeats))
     if since_ms is not None:
         query = query.where(table.c.ts_ms > since_ms)
     if until_ms is not None:

@@ -62,6 +62,7 @@ def routed_rows(record: Mapping[str, Any], origin: Origin) -> Rows:
                 "source_id": record["source_id"],
                 "routed_at": record["routed_at"],
                 "route_count": len(routes),
+                "duplicate_of": record.get("duplicate_of"),
             },
         )
     ]

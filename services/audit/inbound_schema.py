@@ -46,6 +46,8 @@ inbound_routings = Table(
     Column("source_id", String, nullable=False),
     Column("routed_at", String, nullable=False),
     Column("route_count", Integer, nullable=False),
+    # Set when the request repeated a dedupe key: the first request's id (status "duplicate").
+    Column("duplicate_of", String, nullable=True),
     Index("ix_inbound_routings_routed", "routed_at"),  # retention finds orphans by it
 )
 

@@ -17,6 +17,7 @@ from services.audit.redrive import redrive_routes
 from services.audit.retention import Retention
 from services.audit.store import Store
 from services.audit.task_api import task_routes
+from services.audit.task_events import announcer
 from services.audit.task_worker import TaskWorker, task_consumer
 from shared import consumer_lag, lifecycle
 from shared.config_view import ConfigView
@@ -74,7 +75,14 @@ async def serve(settings: Settings) -> int:
     retention = Retention(store.engine, settings.retention, settings.retention_interval)
     app_retention = AppRetention(store, view, settings.retention_interval)
     tasks_in = task_consumer(settings)
-    worker = TaskWorker(tasks_in, producer, store, settings.topic_prefix, settings.task_page_size)
+    worker = TaskWorker(
+        tasks_in,
+        producer,
+        store,
+        settings.topic_prefix,
+        settings.task_page_size,
+        on_finished=announcer(producer, physical(settings.topic_prefix, Topic.EVENTS)),
+    )
 
     def readiness() -> dict[str, bool]:
         return {"config": view.ready, "consumer": ingestor.running, "database": probe.ok}

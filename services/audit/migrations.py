@@ -174,6 +174,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             _expunged_table,
         ),
     ),
+    Migration(
+        9,
+        "the received log marks requests that repeated a source's dedupe key",
+        add_column("inbound_routings", "duplicate_of", "VARCHAR"),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

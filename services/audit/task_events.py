@@ -12,13 +12,27 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
+
+from shared.operational import publish_task_completed
+
 log = logging.getLogger(__name__)
 TaskCompleted = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+def announcer(producer: AIOKafkaProducer, events_topic: str) -> TaskCompleted:
+    """What the task worker calls when a task ends: a log line, then the operational
+    ``task.completed`` event (told once per task id; never raises for Kafka)."""
+
+    async def announce(task: dict[str, Any]) -> None:
+        await task_completed(task)
+        await publish_task_completed(producer, events_topic, task)
+
+    return announce
+
+
 async def task_completed(task: dict[str, Any]) -> None:
-    """Announce that ``task`` ended (today: a structured log line; the operational events
-    publisher plugs in here)."""
+    """Log that ``task`` ended."""
     log.info(
         "task completed",
         extra={

@@ -13,6 +13,7 @@ from services.dispatcher.attempt import Tried
 from services.dispatcher.endpoint_health import GONE_REASON, Change, EndpointHealth
 from services.dispatcher.endpoint_writer import EndpointWriter
 from services.dispatcher.kafka_out import persistently
+from services.dispatcher.operational_events import OperationalEvents
 from services.dispatcher.outcomes import GONE
 from shared import metrics
 from shared.config_state import Object
@@ -23,9 +24,15 @@ log = logging.getLogger(__name__)
 class EndpointStatus:
     """What each attempt means for its endpoint's health; writes the resulting changes."""
 
-    def __init__(self, disable_after: float, writer: EndpointWriter | None) -> None:
+    def __init__(
+        self,
+        disable_after: float,
+        writer: EndpointWriter | None,
+        events: OperationalEvents | None = None,
+    ) -> None:
         self._health = EndpointHealth(disable_after)
         self._writer = writer
+        self._events = events
 
     def judge(self, endpoint: Object, tried: Tried) -> Change | None:
         """The change ``tried`` calls for, if any; pass it to :meth:`apply` afterwards."""
@@ -42,7 +49,7 @@ class EndpointStatus:
             if writer is None:
                 return
             disabling = change.get("enabled") is False
-            await persistently(
+            written = await persistently(
                 lambda: writer.update(endpoint_id, change, touch=disabling),
                 "updating the endpoint",
                 ids,
@@ -50,6 +57,8 @@ class EndpointStatus:
             if disabling:
                 log.warning("endpoint disabled", extra={**ids, "reason": change["disabled_reason"]})
                 metrics.ENDPOINTS_DISABLED.labels(_reason(change)).inc()
+                if written and self._events is not None and "app_id" in ids:
+                    await self._events.endpoint_disabled(ids["app_id"], endpoint_id, change)
         finally:
             self._health.written(endpoint_id, change)
 

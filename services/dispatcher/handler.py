@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaProducer
 
 from services.dispatcher.attempt import Tried, attempt, fitted
@@ -31,6 +32,7 @@ from services.dispatcher.kafka_out import (
     produce_replies,
 )
 from services.dispatcher.lanes import Job
+from services.dispatcher.operational_events import OperationalEvents
 from services.dispatcher.outcomes import Plan, plan
 from services.dispatcher.route_target import RouteTarget
 from services.dispatcher.target import Target, ids_of, is_route, is_route_key
@@ -97,7 +99,8 @@ class DeliveryHandler:
     ) -> None:
         self._settings, self._view, self._producer = settings, view, producer
         self._clients, self._rng = clients, rng
-        self._status = EndpointStatus(settings.disable_after, writer)
+        self._events = OperationalEvents(producer, physical(settings.topic_prefix, Topic.EVENTS))
+        self._status = EndpointStatus(settings.disable_after, writer, self._events)
         self._attempts = physical(settings.topic_prefix, Topic.ATTEMPTS)
         self._dead = physical(settings.topic_prefix, Topic.DEAD)
         self._replies = physical(settings.topic_prefix, Topic.REPLIES)
@@ -125,8 +128,13 @@ class DeliveryHandler:
         change = None if endpoint is None else self._status.judge(endpoint, tried)
         if change is not None and change.get("enabled") is False:
             decided = Plan("failed")  # disabled now: no retry of it or of anything after it
-        await produce(self._producer, self._outgoing(job, target, tried, decided), key, ids)
+        outgoing = self._outgoing(job, target, tried, decided)
+        await produce(self._producer, outgoing, key, ids)
         log.info("attempt recorded", extra={**ids, "outcome": decided.outcome})
+        if decided.outcome == "exhausted" and not is_route(delivery):
+            recorded = outgoing[0][1]  # the attempt record, encoded
+            last = recorded if isinstance(recorded, dict) else orjson.loads(recorded)
+            await self._events.attempt_exhausted(delivery, str(last["id"]))
         metrics.attempted(decided.outcome, tried.exchange.status, tried.duration_ms, delivery)
         replies = target.replies(tried, decided.outcome)
         await produce_replies(self._producer, self._replies, replies)

@@ -16,6 +16,7 @@ from services.ingress.examples import (
     body_examples,
 )
 from services.ingress.models import EndpointIn, EndpointPatch
+from services.ingress.operational import endpoint_event
 from services.ingress.paging import page
 from services.ingress.publisher import event_record, publish
 from services.ingress.state import Cursor, Hub, Ingress, Limit
@@ -146,6 +147,7 @@ async def create_endpoint(app: str, body: EndpointIn, hub: Hub) -> OrjsonRespons
     }
     check_version(hub.config.view, endpoint)
     await hub.config.put("endpoint", endpoint)
+    await endpoint_event(hub, "endpoint.created", endpoint)
     if body.ping:
         await ping(hub, endpoint)
     return OrjsonResponse(public(endpoint, hub.config.view), status_code=201)
@@ -193,6 +195,9 @@ async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> Or
     updated = {**current, **changes, "updated_at": clock.iso()}
     check_version(hub.config.view, updated)
     await hub.config.put("endpoint", updated)
+    await endpoint_event(hub, "endpoint.updated", updated)
+    if updated.get("enabled") and not current.get("enabled", True):
+        await endpoint_event(hub, "endpoint.enabled", updated)
     return OrjsonResponse(public(updated, hub.config.view))
 
 
@@ -200,6 +205,7 @@ async def patch_endpoint(app: str, ep: str, body: EndpointPatch, hub: Hub) -> Or
 async def delete_endpoint(app: str, ep: str, hub: Hub) -> Response:
     current = await find_endpoint(hub, app, ep)
     await hub.config.delete("endpoint", current["id"])
+    await endpoint_event(hub, "endpoint.deleted", current)
     return Response(status_code=204)
 
 

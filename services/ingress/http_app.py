@@ -87,9 +87,9 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(streams.router)  # before /v1/inbound/{id} would take /stream
     inbound_api.install(app, hub)
     app.include_router(recovery_router)
-    app.include_router(portal_access.router)
-    app.include_router(filter_check.router)
     app.include_router(tasks.router)
     app.include_router(dead_letters.router)
     app.include_router(erasure.router)
+    app.include_router(filter_check.router)
+    app.include_router(portal_access.router)
     return app

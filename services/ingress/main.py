@@ -10,6 +10,7 @@ import httpx
 from services.ingress.config_store import ConfigStore
 from services.ingress.http_app import create_app
 from services.ingress.kafka_probe import KafkaProbe
+from services.ingress.operational import ensure_operational_app
 from services.ingress.reply_inbox import start_inbox
 from services.ingress.state import Ingress
 from shared import lifecycle
@@ -49,6 +50,7 @@ async def serve(settings: Settings) -> None:
         box=secret_box(settings.secret_keys),
         kafka=KafkaProbe(view),
     )
+    await ensure_operational_app(hub)
     probing = asyncio.create_task(hub.kafka.run(stop), name="ingress-kafka-probe")
     server, task = start_http(
         create_app(hub), settings.http_host, settings.http_port, DRAIN_SECONDS

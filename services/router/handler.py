@@ -103,7 +103,9 @@ class Router:
         try:
             if self.inbound is not None and record_kind(record.value) is not None:
                 # Inbound requests share the events topic; their records carry a "kind".
-                return await self.inbound.plan(record.value, self.wait_for_config)
+                return await self.inbound.plan(
+                    record.value, self.wait_for_config, record.partition, record.offset
+                )
             event = decode(Contract.EVENT, record.value)
             self._check_schema(event)
             verdict, outgoing = self._judge(event, record)

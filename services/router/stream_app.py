@@ -124,6 +124,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
             deliveries_topic=physical(settings.topic_prefix, Topic.DELIVERIES),
             attempts_topic=physical(settings.topic_prefix, Topic.ATTEMPTS),
             replies_topic=physical(settings.topic_prefix, Topic.REPLIES),
+            window=window,
         ),
     )
 

@@ -5,7 +5,8 @@ every claim is also a record on the window's changelog topic, produced like any 
 the event and awaited before the event is committed; a router given a partition rebuilds its
 store from that changelog. Keys start with the app id, the key of the events, and each claim is
 written to the changelog partition of the event that made it: the partition that owns the event
-owns its claims.
+owns its claims. Inbound requests of a source that dedupes claim ``<source id>/in/<key>`` the
+same way (inbound records are keyed by source id), for the source's own window.
 
 At least once: an event consumed again after a crash finds its own claims (same partition and
 offset) and is routed again, never refused as its own duplicate.
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 
 from services.router.deliveries import Outgoing
+from shared import clock
 
 ACCEPTED, DUPLICATE, KEY_REUSED = 202, 409, 422
 
@@ -123,6 +125,23 @@ class Window:
                 )
                 claims.append(self._claim(store, key, claim))
         return verdict, claims
+
+    def judge_inbound(
+        self, inbound: Mapping[str, Any], partition: int, offset: int
+    ) -> tuple[str | None, list[Outgoing]]:
+        """For an inbound request carrying a ``dedupe`` key: the first request's id when the
+        key was claimed within the request's window by another request (then nothing is
+        claimed), else None and the changelog record of the claim it made."""
+        dedupe = inbound["dedupe"]
+        key = f"{inbound['source_id']}/in/{dedupe['key']}".encode()
+        store = self.claims.store(partition)
+        window = float(dedupe["window_s"])
+        other = self._other(store, key, partition, offset)
+        if other is not None and clock.parse(other.timestamp).timestamp() + window > self._now():
+            return other.message_id, []
+        expires = self._now() + window
+        claim = Claim(partition, offset, inbound["id"], inbound["received_at"], 202, None, expires)
+        return None, [self._claim(store, key, claim)]
 
     def _other(
         self, store: Mapping[bytes, bytes], key: bytes | None, partition: int, offset: int

@@ -23,6 +23,7 @@ from shared import clock, signing
 from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, encode, examples
 from shared.errors import KafkaUnavailable
+from shared.operational import OPERATIONAL_APP_ID
 from shared.settings import Settings
 from shared.topics import MAX_VALUE_BYTES
 
@@ -245,6 +246,26 @@ def test_failure_after_the_last_step_is_exhausted_and_dead_lettered() -> None:
     assert dead["kind"] == "exhausted" and "after 2 attempt(s); last: HTTP 500" in dead["reason"]
     assert decode(Contract.DELIVERY, dead["record"].encode())["attempt"] == 2
     assert not [t for t, _, _ in producer.sent if t.startswith("t.retry.")]
+    [told] = sent_to(producer, "t.events")  # the operator hears of it (operational webhooks)
+    assert (told["app_id"], told["event_type"]) == (OPERATIONAL_APP_ID, "message.attempt.exhausted")
+    assert told["payload"] == {
+        "app_id": delivery["app_id"],
+        "endpoint_id": delivery["endpoint_id"],
+        "message_id": delivery["message_id"],
+        "last_attempt_id": attempt["id"],
+    }
+    assert told["dedupe"] is True  # handled again after a crash, it is not told twice
+
+
+def test_the_operational_apps_own_endpoints_cause_no_operational_event() -> None:
+    raw, delivery, view = with_endpoint(app_id=OPERATIONAL_APP_ID)
+    settings = Settings(topic_prefix="t.", allow_private_destinations=True, retry_schedule=(1.0,))
+    own = {**delivery, "attempt": 2, "app_id": OPERATIONAL_APP_ID}
+    producer, _, _ = handle(encode(Contract.DELIVERY, own), view, status=500, settings=settings)
+    assert [a["outcome"] for a in sent_to(producer, "t.attempts")] == ["exhausted"]
+    assert sent_to(producer, "t.events") == []
+    producer, _, _ = handle(encode(Contract.DELIVERY, own), view, status=410, writer=FakeWriter())
+    assert sent_to(producer, "t.events") == []
 
 
 def test_gone_disables_the_endpoint_and_stops_retrying() -> None:
@@ -252,7 +273,15 @@ def test_gone_disables_the_endpoint_and_stops_retrying() -> None:
     writer = FakeWriter()
     producer, _, _ = handle(raw, view, status=410, writer=writer)
     [attempt] = sent_to(producer, "t.attempts")
-    assert attempt["outcome"] == "failed" and len(producer.sent) == 1
+    assert attempt["outcome"] == "failed" and len(producer.sent) == 2
+    [told] = sent_to(producer, "t.events")  # the operator hears of it (operational webhooks)
+    assert told["app_id"] == OPERATIONAL_APP_ID and told["event_type"] == "endpoint.disabled"
+    assert told["payload"] == {
+        "app_id": delivery["app_id"],
+        "endpoint_id": delivery["endpoint_id"],
+        "reason": "gone",
+        "detail": "the endpoint answered 410 Gone",
+    }
     [(endpoint_id, change, touch)] = writer.updates
     assert endpoint_id == delivery["endpoint_id"] and touch
     assert change == {
@@ -272,6 +301,8 @@ def test_failing_past_the_disable_limit_disables_with_a_reason() -> None:
     assert attempt["outcome"] == "failed"  # disabled now: no retry
     [(_, change, _)] = writer.updates
     assert change["enabled"] is False and since in change["disabled_reason"]
+    [told] = sent_to(producer, "t.events")
+    assert told["event_type"] == "endpoint.disabled" and told["payload"]["reason"] == "failing"
 
 
 def test_ordered_endpoint_retries_in_its_lane() -> None:

@@ -196,6 +196,11 @@ def test_only_true_asks_for_sync_mode() -> None:
     assert not wants_sync({"x-hookbus-sync": "1"}) and not wants_sync({})
 
 
+def test_flexdeploys_header_asks_for_sync_mode_too() -> None:
+    assert wants_sync({"flex-sync-webhook": "true"}) and wants_sync({"flex-sync-webhook": "True"})
+    assert not wants_sync({"flex-sync-webhook": "false"})
+
+
 def test_the_inbox_gathers_several_replies_for_one_address() -> None:
     async def go() -> None:
         inbox = ReplyInbox("127.0.0.1:1", "p.replies", "ingress-a")

@@ -12,6 +12,7 @@ from fastapi import Response
 
 from services.ingress.inbound.verification import HttpAnswer
 from shared.json_response import OrjsonResponse
+from shared.request_reply import Reply
 
 ID_HEADER = "x-hookbus-inbound-id"
 TEXT = "text/plain; charset=utf-8"
@@ -25,6 +26,21 @@ def exact_answer(answer: HttpAnswer, inbound_id: str) -> Response:
         media_type=answer.content_type,
         headers={ID_HEADER: inbound_id},
     )
+
+
+def duplicate_of(replies: list[Reply]) -> str | None:
+    """The first request's id when the router judged the request a repeat of it, else None."""
+    for reply in replies:
+        first = reply.body.get("duplicate_of")
+        if isinstance(first, str):
+            return first
+    return None
+
+
+def duplicate_answer(first_id: str, inbound_id: str) -> OrjsonResponse:
+    """``200 {"id": <first>, "duplicate": true}``; the header names this repeat's own log entry."""
+    body = {"id": first_id, "duplicate": True}
+    return OrjsonResponse(body, status_code=200, headers={ID_HEADER: inbound_id})
 
 
 def accepted_answer(custom: dict[str, Any] | None, inbound_id: str) -> Response:

@@ -21,6 +21,7 @@ SOURCE_IN = {
     "secret": "my-webhook-secret",
     "priority": 10,
     "match": {"headers": {"X-GitHub-Event": "*"}},
+    "dedupe": {"header": "X-GitHub-Delivery", "window": "24h"},
 }
 SOURCE = {
     "id": SOURCE_ID,
@@ -35,6 +36,8 @@ SOURCE = {
     "match": {"headers": {"X-GitHub-Event": "*"}},
     "response": None,
     "challenge_required": False,
+    "enabled": True,
+    "dedupe": {"header": "X-GitHub-Delivery", "window": "24h"},
     "created_at": CREATED,
     "updated_at": CREATED,
 }
@@ -57,6 +60,7 @@ ROUTE = {
     "id": ROUTE_ID,
     **ROUTE_IN,
     "priority": 0,
+    "enabled": True,
     "created_at": CREATED,
     "updated_at": CREATED,
 }

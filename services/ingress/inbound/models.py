@@ -5,9 +5,10 @@ is written. Source bodies are in :mod:`.source_models`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, TypeAdapter, field_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
 from services.ingress.models import EventTypeName, Strict
 from shared.predicates import compile_path, filter_problems
@@ -72,10 +73,62 @@ class KafkaDestination(Strict):
         return key
 
 
+class EventTypeFromHeader(Strict):
+    """The event type is this request header's value, after ``prefix``."""
+
+    header: str = Field(pattern=f"^{HEADER_NAME.pattern}$", examples=["X-GitHub-Event"])
+    prefix: str | None = Field(
+        default=None, max_length=128, pattern=r"^[a-zA-Z0-9_.:-]*$", examples=["github."]
+    )
+
+
+class EventTypeFromBody(Strict):
+    """The event type is the text this JSONPath finds in the body."""
+
+    jsonpath: str = Field(max_length=1024, examples=["$.type"])
+
+    _path = field_validator("jsonpath")(lambda path: compile_path(path) and path)
+
+
+EVENT_TYPE_SHAPES = (
+    'an event type name, {"header": "<name>", "prefix"?: "<text>"} or {"jsonpath": "$..."}'
+)
+
+
+def _event_type_spec(given: Any) -> Any:
+    """Validate ``event_type`` as the one shape it has, so a refusal names one problem rather
+    than one per shape it is not."""
+    shape: Callable[[Any], Any] | None = None
+    if isinstance(given, str):
+        shape = NAME.validate_python
+    elif isinstance(given, dict) and set(given) in ({"header"}, {"header", "prefix"}):
+        shape = EventTypeFromHeader.model_validate
+    elif isinstance(given, dict) and set(given) == {"jsonpath"}:
+        shape = EventTypeFromBody.model_validate
+    if shape is None:
+        raise ValueError(f"must be {EVENT_TYPE_SHAPES}")
+    try:
+        return shape(given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{where + ': ' if where else ''}{message}") from None
+
+
+NAME: TypeAdapter[str] = TypeAdapter(EventTypeName)
+
+
 class AppDestination(Strict):
     type: Literal["app"]
     app_id: str = Field(min_length=1, max_length=256, description="app id or uid")
-    event_type: EventTypeName = Field(examples=["github.push"])
+    event_type: EventTypeName | EventTypeFromHeader | EventTypeFromBody = Field(
+        examples=["github.push", {"header": "X-GitHub-Event", "prefix": "github."}],
+        description="a fixed name, or taken from each request: a header's value after an "
+        "optional prefix, or the text a JSONPath finds in the body",
+    )
+
+    _spec = field_validator("event_type", mode="before")(_event_type_spec)
 
 
 Destination = Annotated[
@@ -95,6 +148,7 @@ class RouteFields(Strict):
         default=None, examples=[{"$.action": "opened"}], description="JSONPath → value, all hold"
     )
     priority: Priority | None = None
+    enabled: bool | None = Field(default=None, description="false: never matches (default true)")
 
     _paths = field_validator("matches")(check_jsonpaths)
 

@@ -5,7 +5,9 @@ topic (every request, whatever its verdict) → mark the source verified if this
 proof → answer. A ``2xx`` is sent only once the request is durable in Kafka; if Kafka does not
 acknowledge, ``503`` and nothing was accepted. These URLs are public: each source's
 verification protects them. With ``X-Hookbus-Sync: true`` a request whose routes run is
-answered with their outcomes instead (:mod:`.sync_mode`).
+answered with their outcomes instead (:mod:`.sync_mode`). A request to a source that dedupes
+waits for the router's verdict first: a repeat is answered ``200 {"id": <first>, "duplicate":
+true}`` (:mod:`.dedupe_answer`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from fastapi import APIRouter, Request, Response
 
 from services.ingress.inbound.answers import accepted_answer, exact_answer
 from services.ingress.inbound.body import read_body
+from services.ingress.inbound.dedupe import dedupe_field
+from services.ingress.inbound.dedupe_answer import deduped_answer
+from services.ingress.inbound.disabled import disabled_decision, is_disabled
 from services.ingress.inbound.records import header_map, inbound_record, publish_inbound
 from services.ingress.inbound.shared_url import pick
 from services.ingress.inbound.sources_view import challenge_gate, status_of
 from services.ingress.inbound.state import Inbound, InboundDep
 from services.ingress.inbound.sync_mode import SYNC_DOCS, sync_answer, wants_sync
 from services.ingress.inbound.verification import InboundRequest, decide, verify
+from services.ingress.operational import source_verified
 from services.ingress.state import Hub, Ingress
 from shared import clock, metrics
 from shared.errors import NotFound
@@ -106,16 +112,20 @@ async def receive(
 ) -> Response:
     """Verify, log durably, mark the source verified when due, and answer."""
     incoming = received.request
-    settings = inbound.verifiers.settings(source)
-    verdict = verify(settings, incoming, time.time())
-    status = status_of(hub.config.view, source["id"])
-    gate = challenge_gate(source, status)
-    decision = decide(settings, gate, verdict)
-    # With the challenge gate opted out, decide() never sees an unverified source: mark here.
-    mark = decision.mark_verified or (gate != status and decision.log_status == "accepted")
+    if is_disabled(source):
+        decision, mark = disabled_decision(source["id"]), False
+    else:
+        settings = inbound.verifiers.settings(source)
+        verdict = verify(settings, incoming, time.time())
+        status = status_of(hub.config.view, source["id"])
+        gate = challenge_gate(source, status)
+        decision = decide(settings, gate, verdict)
+        # With the challenge gate opted out, decide() never sees an unverified source: mark.
+        mark = decision.mark_verified or (gate != status and decision.log_status == "accepted")
     _, _, query = incoming.url.partition("?")
     sync = decision.route and wants_sync(received.headers)
-    address = hub.replies.new_gathering_address() if sync else None
+    dedupe = dedupe_field(source, received.headers, incoming.body) if decision.route else None
+    address = hub.replies.new_gathering_address() if sync or dedupe else None
     record = inbound_record(
         source["id"],
         incoming.method,
@@ -128,6 +138,7 @@ async def receive(
         route=decision.route,
         config_offset=config_offset,
         reply_to=None if address is None else address.as_record(),
+        dedupe=dedupe,
     )
     try:
         await publish_inbound(hub, inbound.written, record)
@@ -136,8 +147,10 @@ async def receive(
             await mark_verified(hub, source["id"])
         if decision.answer is not None:
             return exact_answer(decision.answer, record["id"])
-        if address is not None:
+        if address is not None and sync:
             return await sync_answer(hub, address, record["id"])
+        if address is not None:
+            return await deduped_answer(hub, address, source.get("response"), record["id"])
         return accepted_answer(source.get("response"), record["id"])
     finally:
         if address is not None:
@@ -151,3 +164,6 @@ async def mark_verified(hub: Ingress, source_id: str) -> None:
         return
     state = {"id": source_id, "status": "verified", "verified_at": clock.iso()}
     await hub.config.put("source_state", state)
+    source = hub.config.view.get("source", source_id)
+    if source is not None:
+        await source_verified(hub, source, state["verified_at"])

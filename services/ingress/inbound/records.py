@@ -39,9 +39,11 @@ def inbound_record(
     config_offset: int,
     resubmission_of: str | None = None,
     reply_to: dict[str, str] | None = None,
+    dedupe: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The record of one received (or resubmitted) request, with a fresh ``in_`` id;
-    ``reply_to`` is where a sync-mode caller waits for the routes' outcomes."""
+    ``reply_to`` is where a caller waits for the routes' outcomes (sync mode) or the duplicate
+    verdict (``dedupe``: the key the router's window judges, and its window in seconds)."""
     text, encoding = encode_body(body)
     record = {
         "v": 1,
@@ -63,6 +65,8 @@ def inbound_record(
     }
     if reply_to is not None:
         record["reply_to"] = reply_to
+    if dedupe is not None:
+        record["dedupe"] = dedupe
     return record
 
 

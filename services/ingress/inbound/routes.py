@@ -73,7 +73,10 @@ async def _destination(hub: Ingress, inbound: Inbound, given: Object) -> Object:
     app = hub.config.view.lookup("app", given["app_id"])
     if app is None:
         raise _refuse("destination.app_id", f"no app {given['app_id']!r}")
-    return {"type": "app", "app_id": app["id"], "event_type": given["event_type"]}
+    event_type = given["event_type"]
+    if isinstance(event_type, dict):  # taken from the request: stored without empty fields
+        event_type = {name: value for name, value in event_type.items() if value is not None}
+    return {"type": "app", "app_id": app["id"], "event_type": event_type}
 
 
 def _check_source(hub: Ingress, source_id: str | None) -> None:
@@ -121,6 +124,7 @@ async def create_route(body: RouteIn, hub: Hub, inbound: InboundDep) -> OrjsonRe
         "path": _path(body.path),
         "matches": body.matches,
         "priority": body.priority or 0,
+        "enabled": body.enabled is not False,
         "destination": await _destination(hub, inbound, body.destination.model_dump()),
         "created_at": now,
         "updated_at": now,
@@ -156,7 +160,7 @@ async def get_route(rt: str, hub: Hub) -> OrjsonResponse:
 async def patch_route(rt: str, body: RoutePatch, hub: Hub, inbound: InboundDep) -> OrjsonResponse:
     current = await find_route(hub, rt)
     changes = body.model_dump(exclude_unset=True, exclude={"destination"})
-    for required in ("name", "priority"):
+    for required in ("name", "priority", "enabled"):
         if changes.get(required, "") is None:
             del changes[required]
     if "source_id" in changes:

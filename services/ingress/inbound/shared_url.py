@@ -8,7 +8,8 @@ creation order) and the first whose every predicate holds takes the request:
 - ``body``: JSONPath → value on the body's document (JSON, or the parsed form).
 
 ``match: {}`` takes every request (a catch-all, best given the highest priority number); a
-source without ``match`` is never picked here, only on its own ``/in/{source}`` URL.
+source without ``match`` is never picked here, only on its own ``/in/{source}`` URL; a disabled
+source (``enabled: false``) is never picked either.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ Object = dict[str, Any]
 
 def candidates(sources: Iterable[Object]) -> list[Object]:
     """Sources that take part, in the order they are tried."""
-    found = [source for source in sources if source.get("match") is not None]
+    found = [
+        source
+        for source in sources
+        if source.get("match") is not None and source.get("enabled", True)
+    ]
     # Ids are time-sortable: for equal priorities the older source is tried first.
     return sorted(found, key=lambda source: (source.get("priority", 0), source["id"]))
 

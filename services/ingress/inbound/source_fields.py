@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.ingress.inbound.dedupe import stored
 from services.ingress.inbound.source_models import SourceFields, SourceIn
 from services.ingress.inbound.verification import CHALLENGE_PROVIDERS
 from shared import clock
@@ -17,7 +18,7 @@ from shared.ids import new_id
 
 Object = dict[str, Any]
 # Fields the API takes but stores elsewhere (or derives): never copied as they are.
-SHAPED = frozenset({"challenge_required", "verify_token"})
+SHAPED = frozenset({"challenge_required", "verify_token", "verification_key"})
 
 
 def _refuse(path: str, message: str) -> Unprocessable:
@@ -31,6 +32,7 @@ def new_source(body: SourceIn) -> Object:
         "id": new_id("src"),
         **body.model_dump(exclude=set(SHAPED), mode="json"),
         "priority": body.priority or 0,
+        "enabled": body.enabled is not False,
         "created_at": now,
         "updated_at": now,
     }
@@ -40,7 +42,7 @@ def new_source(body: SourceIn) -> Object:
 def patched_source(current: Object, body: SourceFields) -> Object:
     """``current`` with the fields of a PATCH ``body``; raise ``Unprocessable`` likewise."""
     changes = body.model_dump(exclude_unset=True, exclude=set(SHAPED), mode="json")
-    for required in ("name", "provider", "priority"):
+    for required in ("name", "provider", "priority", "enabled"):
         if changes.get(required, "") is None:
             del changes[required]
     _merge_verification(current, changes)
@@ -50,6 +52,7 @@ def patched_source(current: Object, body: SourceFields) -> Object:
 def _finish(source: Object, body: SourceFields, before: Object | None) -> Object:
     source["challenge_required"] = _challenge_required(source, body.challenge_required, before)
     _fold_verify_token(source, body.verify_token, body.verification)
+    _fold_verification_key(source, body.verification_key, body.verification)
     if source["provider"] == "generic" and source.get("verification") is None:
         if source.get("secret"):
             raise _refuse(
@@ -59,6 +62,7 @@ def _finish(source: Object, body: SourceFields, before: Object | None) -> Object
                 '"encoding": "hex"}',
             )
         source["verification"] = {"type": "none"}  # accepts every request, and shows it
+    source["dedupe"] = stored(source.get("dedupe"))
     if source.get("match") is not None:  # a predicate group left out is stored absent
         source["match"] = {k: v for k, v in source["match"].items() if v is not None}
     return source
@@ -90,6 +94,17 @@ def _fold_verify_token(source: Object, token: str | None, given: Object | None) 
     if (given or {}).get("verify_token", token) != token:
         raise _refuse("verify_token", "differs from verification.verify_token; give it once")
     source["verification"] = {**(source.get("verification") or {}), "verify_token": token}
+
+
+def _fold_verification_key(source: Object, key: str | None, given: Object | None) -> None:
+    """Store a top-level ``verification_key`` (SendGrid's public key) in ``verification``."""
+    if key is None:
+        return
+    if source["provider"] != "sendgrid":
+        raise _refuse("verification_key", "only sendgrid sources have a verification key")
+    if (given or {}).get("verification_key", key) != key:
+        raise _refuse("verification_key", "differs from verification.verification_key")
+    source["verification"] = {**(source.get("verification") or {}), "verification_key": key}
 
 
 def _merge_verification(current: Object, changes: Object) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from services.ingress.inbound.dedupe import DedupeIn
 from services.ingress.inbound.models import Name, Priority, check_jsonpaths
 from services.ingress.inbound.verification import Provider
 from services.ingress.models import Strict
@@ -100,6 +101,22 @@ class SourceFields(Strict):
         max_length=4096,
         description="meta: the verify token of the hub.challenge handshake (the same as "
         "verification.verify_token)",
+    )
+    verification_key: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="sendgrid: the Event Webhook's verification key as SendGrid shows it (base64 "
+        "ECDSA P-256 public key; stored as verification.verification_key)",
+    )
+    enabled: bool | None = Field(
+        default=None,
+        description="false: the source answers 404 and routes nothing (default true)",
+    )
+    dedupe: DedupeIn | None = Field(
+        default=None,
+        description="a repeat of the same header or JSONPath value within window answers 200 "
+        '{"id": <first>, "duplicate": true} and routes nothing',
+        examples=[{"header": "X-GitHub-Delivery", "window": "24h"}],
     )
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from services.ingress.auth import authorized
 from services.ingress.examples import answers, body_examples
+from services.ingress.inbound.dedupe import check_window
 from services.ingress.inbound.examples import SOURCE, SOURCE_IN, SOURCE_PATCH
 from services.ingress.inbound.source_fields import new_source, patched_source
 from services.ingress.inbound.source_models import SourceIn, SourcePatch
@@ -46,6 +47,7 @@ async def create_source(body: SourceIn, hub: Hub, inbound: InboundDep) -> Orjson
     """Create a source; 422 when its verification fields do not fit its provider."""
     source = new_source(body)
     inbound.verifiers.parse(source)
+    check_window(source, hub.settings.dedupe_window)
     await hub.config.put("source", source)
     return OrjsonResponse(_shown(hub, source), status_code=201)
 
@@ -74,6 +76,7 @@ async def patch_source(
     """Change some fields; the verification fields are checked again as a whole (422)."""
     updated = patched_source(await find_source(hub, src), body)
     inbound.verifiers.parse(updated)
+    check_window(updated, hub.settings.dedupe_window)
     await hub.config.put("source", updated)
     return OrjsonResponse(_shown(hub, updated))
 

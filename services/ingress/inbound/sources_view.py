@@ -62,6 +62,8 @@ def public(source: Object, view: ConfigState, base_url: str) -> Object:
         "match": source.get("match"),
         "response": source.get("response"),
         "challenge_required": source.get("challenge_required", False),
+        "enabled": source.get("enabled", True),
+        "dedupe": source.get("dedupe"),
         "created_at": source["created_at"],
         "updated_at": source["updated_at"],
     }

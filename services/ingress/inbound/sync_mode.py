@@ -23,13 +23,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.ingress.inbound.answers import ID_HEADER
+from services.ingress.inbound.answers import ID_HEADER, duplicate_answer, duplicate_of
 from services.ingress.state import Ingress
 from shared.inbound_sync import ROUTER, status_of
 from shared.json_response import OrjsonResponse
 from shared.request_reply import Reply, ReplyAddress
 
 HEADER = "x-hookbus-sync"
+# FlexDeploy's own name for the same request, so its callers need no change.
+FLEX_HEADER = "flex-sync-webhook"
 Object = dict[str, Any]
 # The header on /docs, beside the receiving URLs' POST operations.
 SYNC_DOCS = {
@@ -41,8 +43,37 @@ SYNC_DOCS = {
             "schema": {"type": "string", "enum": ["true"]},
             "description": "wait for the routes: 200 all succeeded, 404 none matched, 500 one "
             "failed, 504 past HOOKBUS_SYNC_TIMEOUT; the body lists each route's outcome",
+        },
+        {
+            "name": "flex-sync-webhook",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "enum": ["true"]},
+            "description": "FlexDeploy's name for X-Hookbus-Sync; the same meaning",
+        },
+    ],
+    "responses": {
+        "200": {
+            "description": "sync mode: every route succeeded; or, for a source with dedupe, "
+            "a repeat of a key seen within its window (nothing routed)",
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "duplicate": {
+                            "value": {"id": "in_01JD3R0A00B1C2D3E4F5G6H7J8", "duplicate": True}
+                        },
+                        "sync": {
+                            "value": {
+                                "id": "in_01JD3R0A00B1C2D3E4F5G6H7J8",
+                                "outcome": "succeeded",
+                                "routes": [],
+                            }
+                        },
+                    }
+                }
+            },
         }
-    ]
+    },
 }
 ERRORS = {
     404: ("no_route_matched", "no_match", "no route matched this request"),
@@ -52,8 +83,9 @@ ERRORS = {
 
 
 def wants_sync(headers: Mapping[str, str]) -> bool:
-    """True when the request asks to wait for its routes (``X-Hookbus-Sync: true``)."""
-    return headers.get(HEADER, "").strip().lower() == "true"
+    """True when the request asks to wait for its routes (``X-Hookbus-Sync: true``, or
+    FlexDeploy's ``flex-sync-webhook: true``)."""
+    return any(headers.get(name, "").strip().lower() == "true" for name in (HEADER, FLEX_HEADER))
 
 
 def tally(replies: list[Reply]) -> list[Object] | None:
@@ -76,7 +108,9 @@ def tally(replies: list[Reply]) -> list[Object] | None:
 
 
 def complete(replies: list[Reply]) -> bool:
-    """True once every route's outcome is known."""
+    """True once every route's outcome is known (or the router said it is a duplicate)."""
+    if duplicate_of(replies) is not None:
+        return True
     routes = tally(replies)
     return routes is not None and all(entry["outcome"] != "pending" for entry in routes)
 
@@ -103,5 +137,8 @@ async def sync_answer(hub: Ingress, address: ReplyAddress, inbound_id: str) -> O
     """Wait for the routes of the request answered at ``address`` (at most
     ``HOOKBUS_SYNC_TIMEOUT``) and answer with their outcomes."""
     replies, _ = await hub.replies.gather(address, complete, hub.settings.sync_timeout)
+    first = duplicate_of(replies)
+    if first is not None:
+        return duplicate_answer(first, inbound_id)
     status, body = summary(inbound_id, replies)
     return OrjsonResponse(body, status_code=status, headers={ID_HEADER: inbound_id})

@@ -57,6 +57,7 @@ def to_kafka(route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any) -> 
     key = kafka_key(destination, inbound, doc)
     record = {**inbound, "route_id": route["id"]}
     record.pop("reply_to", None)
+    record.pop("dedupe", None)
     outcome = _entry(route, "succeeded", {"topic": destination["topic"], "key": key})
     return Produced(destination["topic"], key, record, outcome)
 
@@ -69,9 +70,14 @@ def payload(inbound: Mapping[str, Any], doc: Any) -> Object:
 
 
 def to_app(
-    route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any, events_topic: str
+    route: Mapping[str, Any],
+    inbound: Mapping[str, Any],
+    doc: Any,
+    events_topic: str,
+    event_type: str,
 ) -> Produced:
-    """An outbound event to the route's app, with the inbound request's config offset."""
+    """An outbound event of ``event_type`` to the route's app, with the inbound request's
+    config offset."""
     destination = route["destination"]
     # Fixed by the request and the route, so a replayed inbound record re-publishes the same
     # message (the router's duplicate window drops it); a resubmit has a new in_ id, so a new one.
@@ -82,7 +88,7 @@ def to_app(
         "v": 1,
         "id": message_id,
         "app_id": destination["app_id"],
-        "event_type": destination["event_type"],
+        "event_type": event_type,
         "payload": payload(inbound, doc),
         "channels": [],
         "timestamp": clock.iso(),
@@ -91,7 +97,7 @@ def to_app(
     detail = {
         "app_id": destination["app_id"],
         "message_id": message_id,
-        "event_type": destination["event_type"],
+        "event_type": event_type,
     }
     return Produced(events_topic, destination["app_id"], event, _entry(route, "succeeded", detail))
 

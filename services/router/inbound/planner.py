@@ -18,9 +18,11 @@ from typing import Any, Protocol
 from services.router.deliveries import Outgoing
 from services.router.inbound import destinations
 from services.router.inbound.destinations import Produced
+from services.router.inbound.event_types import Unresolved, event_type_of
 from services.router.inbound.route_matching import matching_routes
+from services.router.window import Window
 from shared import clock
-from shared.contracts import Contract, decode, encode
+from shared.contracts import Contract, decode, encode, validate
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import decode_body, document
 from shared.inbound_sync import routed_reply
@@ -64,6 +66,7 @@ class InboundPlanner:
         attempts_topic: str,
         replies_topic: str = "",
         retry_delay: float = 1.0,
+        window: Window | None = None,
     ) -> None:
         self.config = config
         self.topics = topics
@@ -72,16 +75,31 @@ class InboundPlanner:
         self.attempts_topic = attempts_topic
         self.replies_topic = replies_topic
         self.retry_delay = retry_delay
+        self.window = window
 
-    async def plan(self, raw: bytes | None, wait_for_config: WaitForConfig) -> list[Outgoing]:
-        """The records one inbound record causes; raise :class:`BadRecord` when it is bad.
+    async def plan(
+        self,
+        raw: bytes | None,
+        wait_for_config: WaitForConfig,
+        partition: int = 0,
+        offset: int = -1,
+    ) -> list[Outgoing]:
+        """The records one inbound record (read at ``partition``/``offset``) causes; raise
+        :class:`BadRecord` when it is bad.
 
-        Blocks until the config view has read the record's ``config_offset``, and on creating
-        a kafka route's topic the first time this process writes to it.
+        A request repeating its source's dedupe key is judged first, before anything awaits
+        (so no rebalance slips in): it routes nothing. Blocks until the config view has read
+        the record's ``config_offset``, and on creating a kafka route's topic the first time
+        this process writes to it.
         """
         inbound = decode(Contract.INBOUND, raw)
         if not inbound["route"] or inbound["status"] != "accepted":
             return []
+        claims: list[Outgoing] = []
+        if inbound.get("dedupe") and self.window is not None:
+            first, claims = self.window.judge_inbound(inbound, partition, offset)
+            if first is not None:
+                return self._duplicate(inbound, first)
         await wait_for_config(inbound.get("config_offset", 0), inbound["id"])
         try:
             body = decode_body(inbound["body"], inbound["body_encoding"])
@@ -89,7 +107,7 @@ class InboundPlanner:
             raise BadRecord(f"inbound: {exc}", raw) from exc
         doc = document(body, inbound["headers"].get("content-type"))
         routes = matching_routes(self.config, inbound["source_id"], inbound["path"], doc)
-        outgoing: list[Outgoing] = []
+        outgoing: list[Outgoing] = claims
         entries: list[Object] = []
         for route in routes:
             produced = await self._produce(route, inbound, doc)
@@ -116,13 +134,31 @@ class InboundPlanner:
         if destination["type"] == "app":
             if self.config.get("app", destination["app_id"]) is None:
                 return destinations.failed(route, f"app {destination['app_id']} does not exist")
-            produced = destinations.to_app(route, inbound, doc, self.events_topic)
-            problem = self._schema_problem(destination["event_type"], produced.record["payload"])
+            try:
+                event_type = event_type_of(destination["event_type"], inbound, doc)
+            except Unresolved as exc:
+                return destinations.failed(route, str(exc))
+            produced = destinations.to_app(route, inbound, doc, self.events_topic, event_type)
+            problem = self._name_problem(produced.record) or self._schema_problem(
+                event_type, produced.record["payload"]
+            )
             return produced if problem is None else destinations.failed(route, problem)
         error = await self._topic_ready(destination["topic"])
         if error is not None:
             return destinations.failed(route, error)
         return destinations.to_kafka(route, inbound, doc)
+
+    @staticmethod
+    def _name_problem(event: Object) -> str | None:
+        """Why ``event`` may not be published: an event type taken from the request that is
+        not a valid name (as the events contract says), or None."""
+        try:
+            validate(Contract.EVENT, event)
+        except BadRecord as exc:
+            if "event_type" in exc.reason:
+                return f"{event['event_type']!r} is not a valid event type name"
+            return exc.reason
+        return None
 
     def _schema_problem(self, event_type: str, payload: Object) -> str | None:
         """Why ``payload`` may not be published as ``event_type`` (its catalogue schema, as the
@@ -148,8 +184,22 @@ class InboundPlanner:
             raise BadRecord(f"route {route['id']}: record of {len(value)} bytes is too large")
         return Outgoing(produced.topic, produced.key.encode(), value)
 
-    def _routed(self, inbound: Object, entries: list[Object]) -> Outgoing:
-        record = {
+    def _duplicate(self, inbound: Object, first: str) -> list[Outgoing]:
+        """A repeat: nothing routed; the routing record and the waiting ingress name the first."""
+        log.info(
+            "inbound request not routed: duplicate",
+            extra={"inbound_id": inbound["id"], "duplicate_of": first},
+        )
+        outgoing = [self._routed(inbound, [], duplicate_of=first)]
+        reply = routed_reply(inbound, [], duplicate_of=first) if self.replies_topic else None
+        if reply is not None:
+            outgoing.append(Outgoing(self.replies_topic, *reply))
+        return outgoing
+
+    def _routed(
+        self, inbound: Object, entries: list[Object], duplicate_of: str | None = None
+    ) -> Outgoing:
+        record: Object = {
             "v": 1,
             "kind": "inbound_routed",
             "inbound_id": inbound["id"],
@@ -157,5 +207,7 @@ class InboundPlanner:
             "routed_at": clock.iso(),
             "routes": entries,
         }
+        if duplicate_of is not None:
+            record["duplicate_of"] = duplicate_of
         value = encode(Contract.INBOUND_ROUTED, record)
         return Outgoing(self.attempts_topic, inbound["source_id"].encode(), value)

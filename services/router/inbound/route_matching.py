@@ -1,8 +1,9 @@
 """Which routes an accepted inbound request runs. Pure: no Kafka, no I/O.
 
-A route matches when its ``source_id`` is the request's source (null: any source), its
-``path`` matches the path after the source, and every ``matches`` entry (JSONPath → value on
-the body's document) holds. Every matching route runs, by ascending ``priority`` then creation.
+A route matches when it is enabled (``enabled`` absent or true), its ``source_id`` is the
+request's source (null: any source), its ``path`` matches the path after the source, and every
+``matches`` entry (JSONPath → value on the body's document) holds. Every matching route runs,
+by ascending ``priority`` then creation.
 
 Path patterns: ``*`` matches within one segment (no ``/``), ``**`` across segments (also
 nothing), ``?`` one character other than ``/``; anything else is literal, so a pattern without
@@ -51,7 +52,8 @@ def route_matches(route: Mapping[str, Any], source_id: str, path: str, doc: Any)
     """True when ``route`` runs for a request of ``source_id`` on ``path`` with document ``doc``."""
     wanted = route.get("source_id")
     return (
-        (wanted is None or wanted == source_id)
+        route.get("enabled", True) is not False
+        and (wanted is None or wanted == source_id)
         and path_matches(route.get("path"), path)
         and all_hold(route.get("matches"), doc)
     )

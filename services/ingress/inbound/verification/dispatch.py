@@ -10,9 +10,11 @@ from services.ingress.inbound.verification.providers import (
     github,
     gitlab,
     meta,
+    sendgrid,
     slack,
     standard,
     stripe,
+    teams,
     twilio,
     twitter,
 )
@@ -35,6 +37,8 @@ _CHECKS: dict[Provider, Check] = {
     "gitlab": gitlab.verify,
     "standard": standard.verify,
     "generic": generic.verify,
+    "sendgrid": sendgrid.verify,
+    "teams": teams.verify,
 }
 
 

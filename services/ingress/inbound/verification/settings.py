@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+
 Provider = Literal[
     "github",
     "stripe",
@@ -23,6 +25,8 @@ Provider = Literal[
     "gitlab",
     "standard",
     "generic",
+    "sendgrid",
+    "teams",
 ]
 PROVIDERS: tuple[Provider, ...] = get_args(Provider)
 # Providers that prove the URL with a handshake before sending anything else.
@@ -77,8 +81,9 @@ class SourceVerification:
     """How one source's requests are verified.
 
     ``key`` is the HMAC key (or token) as bytes: the secret's UTF-8 bytes, except for
-    ``standard``, whose ``whsec_`` secret is base64-decoded. ``check`` is set for ``generic``
-    only, ``verify_token`` for ``meta`` only. ``public_url`` (``twilio`` only) replaces the
+    ``standard`` and ``teams``, whose secrets are base64-decoded. ``check`` is set for
+    ``generic`` only, ``verify_token`` for ``meta`` only, ``public_key`` (the ECDSA P-256
+    verification key) for ``sendgrid`` only. ``public_url`` (``twilio`` only) replaces the
     scheme, host and port of the received URL before the signature is computed.
     """
 
@@ -87,6 +92,7 @@ class SourceVerification:
     check: GenericCheck | None = None
     verify_token: bytes | None = field(default=None, repr=False)
     public_url: str | None = None
+    public_key: EllipticCurvePublicKey | None = field(default=None, repr=False)
 
     @property
     def uses_challenge(self) -> bool:

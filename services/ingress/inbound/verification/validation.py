@@ -16,6 +16,8 @@ What each provider needs (anything else is refused with 422):
 | gitlab | the webhook's secret token | none |
 | standard | base64 of the key, ``whsec_`` prefix optional | none |
 | generic | HMAC or API key when the object has none | one of the five; absent = none |
+| sendgrid | none (it signs with a private key) | ``{"verification_key": "<base64 public key>"}`` |
+| teams | the security token Teams shows (base64) | none |
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from urllib.parse import urlsplit
 
 from services.ingress.inbound.verification import checks
 from services.ingress.inbound.verification.generic_settings import parse_generic
+from services.ingress.inbound.verification.public_keys import public_key
 from services.ingress.inbound.verification.settings import (
     PROVIDERS,
     Provider,
@@ -36,7 +39,11 @@ from services.ingress.inbound.verification.settings import (
 from shared.signing import SECRET_PREFIX
 
 # The fields `verification` may hold for each preset (generic has its own validation).
-_PRESET_FIELDS: dict[str, set[str]] = {"meta": {"verify_token"}, "twilio": {"public_url"}}
+_PRESET_FIELDS: dict[str, set[str]] = {
+    "meta": {"verify_token"},
+    "twilio": {"public_url"},
+    "sendgrid": {"verification_key"},
+}
 # A generic source without `verification` accepts every request, as Svix or Hookdeck would.
 NO_CHECK = {"type": "none"}
 # Stripe API keys: pasted in place of the signing secret, no signature would ever verify.
@@ -67,6 +74,10 @@ def parse_verification(
             checks.fail("verification", "is required with a secret, to say how it is checked")
         return SourceVerification(name, check=parse_generic(options or NO_CHECK, secret))
     checks.only_fields(options, "verification", _PRESET_FIELDS.get(name, set()))
+    if name == "sendgrid":
+        if secret is not None:
+            checks.fail("secret", "sendgrid signs with a private key: give verification_key")
+        return SourceVerification(name, public_key=public_key(options.get("verification_key")))
     if name == "meta":
         # The handshake needs only the verify token; posts are refused until a secret is set.
         key = b"" if secret is None else _key(name, checks.secret_text(secret, "secret"))
@@ -83,6 +94,8 @@ def parse_verification(
 def _key(provider: Provider, secret: str) -> bytes:
     if provider == "standard":
         return _whsec_key(secret)
+    if provider == "teams":
+        return _base64_key(secret)
     if provider == "stripe" and secret.startswith(_STRIPE_API_KEYS):
         # Any other text is used as is (Stripe's own signing helpers take any string).
         checks.fail("secret", "must be the endpoint's signing secret (whsec_...), not an API key")
@@ -100,6 +113,17 @@ def _whsec_key(secret: str) -> bytes:
         checks.fail("secret", "must be base64 (optionally after whsec_)")
     if not key:
         checks.fail("secret", "must hold a key after whsec_")
+    return key
+
+
+def _base64_key(secret: str) -> bytes:
+    # Teams shows its security token as base64; the HMAC key is what it decodes to.
+    try:
+        key = base64.b64decode(secret, validate=True)
+    except binascii.Error:
+        checks.fail("secret", "must be the security token as Teams shows it (base64)")
+    if not key:
+        checks.fail("secret", "must hold a key")
     return key
 
 
