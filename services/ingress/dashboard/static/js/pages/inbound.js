@@ -6,7 +6,7 @@ import { LiveBadge, useLiveList } from "../live.js";
 import { Link, enc, navigate } from "../router.js";
 import { Action, Badge, Code, Copy, Empty, ErrorNote, Field, Headers, Json, Loading, Page, Section, Time, useApi } from "../ui.js";
 
-const PROVIDERS = ["github", "stripe", "slack", "twilio", "pagerduty", "zendesk", "shopify", "meta", "twitter", "gitlab", "standard", "generic"];
+const PROVIDERS = ["github", "stripe", "slack", "twilio", "pagerduty", "zendesk", "shopify", "meta", "twitter", "gitlab", "sendgrid", "teams", "standard", "generic"];
 const ROUTE_TONES = { succeeded: "good", failed: "bad", retrying: "warn", pending: "warn" };
 const STATUS_TONES = { accepted: "good", rejected: "bad", ignored: "neutral", duplicate: "neutral" };
 
@@ -166,7 +166,7 @@ export function ReceivedPage({ search }) {
       <${LiveBadge} live=${received.live} />
       <${Field} id="in-status" label="Status">
         <select id="in-status" value=${status} onChange=${(e) => setStatus(e.target.value)}>
-          <option value="">All</option><option value="accepted">Accepted</option><option value="rejected">Rejected</option><option value="ignored">Ignored</option>
+          <option value="">All</option><option value="accepted">Accepted</option><option value="rejected">Rejected</option><option value="ignored">Ignored</option><option value="duplicate">Duplicate</option>
         </select>
       <//>`}>
       <${ErrorNote} error=${received.error} />
