@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.ingress.auth import authorized
-from services.ingress.examples import answers
+from services.ingress.examples import answers, body_examples
 from services.ingress.models import Strict, check_filter_field
 from shared.filters import FilterError, holds
 
@@ -63,6 +63,7 @@ class FilterTestOut(BaseModel):
     "/test",
     summary="Test a filter on a payload",
     response_model=FilterTestOut,
+    openapi_extra=body_examples(EXAMPLE_IN),
     responses=answers(200, {"matches": True}, errors={422: ("Invalid filter", REFUSED)}),
 )
 async def try_filter(body: FilterTestIn) -> FilterTestOut:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.ingress import (
     apps,
+    dashboard,
     dead_letters,
     delivery_log,
     docs_page,
@@ -16,6 +17,7 @@ from services.ingress import (
     event_types,
     filter_check,
     messages,
+    portal_access,
     streams,
     tasks,
 )
@@ -23,6 +25,7 @@ from services.ingress.bearer_challenge import BearerChallenge
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
+from services.ingress.portal_gate import PortalGate
 from services.ingress.recovery import router as recovery_router
 from services.ingress.single_query import SingleQuery
 from services.ingress.state import Ingress
@@ -66,7 +69,11 @@ def create_app(hub: Ingress) -> FastAPI:
     # is refused.
     app.add_middleware(SingleQuery)
     app.add_middleware(JsonBodies, limit_for=limit_for)
-    app.add_middleware(FrontDoor, token=hub.settings.admin_token, limit_for=limit_for)
+    portal = PortalGate(hub.settings.admin_token, hub.config)
+    app.state.portal_gate = portal
+    app.add_middleware(
+        FrontDoor, token=hub.settings.admin_token, limit_for=limit_for, portal=portal
+    )
     app.add_middleware(TrailingSlash)
     app.add_middleware(BearerChallenge)  # outermost: every /v1 401 names its scheme
 
@@ -75,6 +82,7 @@ def create_app(hub: Ingress) -> FastAPI:
 
     app.include_router(health_router(readiness))
     docs_page.install(app)
+    dashboard.install(app)
     app.include_router(apps.router)
     app.include_router(endpoints.router)
     app.include_router(endpoint_secrets.router)
@@ -88,4 +96,5 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(dead_letters.router)
     app.include_router(erasure.router)
     app.include_router(filter_check.router)
+    app.include_router(portal_access.router)
     return app
