@@ -137,7 +137,11 @@ RULES: dict[str, Rule] = {
     "MAX_BODY": POSITIVE,
     "SYNC_TIMEOUT": DURATION,
     "PUBLIC_URL": Rule(_parses(_public_url), "an http(s)://host[:port][/prefix] URL"),
+    "STREAM_KEEPALIVE": DURATION,
+    "TASK_PAGE_SIZE": POSITIVE,
 }
+# Read as they are: any text is a usable value.
+UNCHECKED = frozenset({"DATA_DIR"})
 
 
 def check_env(env: Mapping[str, str]) -> None:

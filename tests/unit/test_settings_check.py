@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from shared.settings import Settings, SettingsError
-from shared.settings_check import RULES, check_env
+from shared.settings_check import RULES, UNCHECKED, check_env
 from tests.support.stack import REPO
+from tests.unit.test_readme_settings import Recording
 
 BAD = {
     "ADMIN_TOKEN": "two words",
@@ -44,12 +45,21 @@ BAD = {
     "MAX_BODY": "-1",
     "SYNC_TIMEOUT": "0ms",
     "PUBLIC_URL": "hooks.example.com",
+    "STREAM_KEEPALIVE": "0s",
+    "TASK_PAGE_SIZE": "0",
 }
 SECRET = {"ADMIN_TOKEN", "DATABASE_URL", "SECRET_KEY"}
 
 
 def test_every_rule_has_a_bad_value_here() -> None:
     assert set(BAD) == set(RULES)
+
+
+def test_every_variable_the_settings_read_has_a_rule() -> None:
+    env = Recording()
+    Settings.from_env(env)
+    read = {name.removeprefix("HOOKBUS_") for name in env.asked if name.startswith("HOOKBUS_")}
+    assert read - UNCHECKED == set(RULES), "add a rule to shared/settings_check.py"
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
