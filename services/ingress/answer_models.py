@@ -230,6 +230,12 @@ class SyncOutcome(BaseModel):
     error: ErrorDetail | None = None
 
 
+class PortalAccess(BaseModel):
+    token: str = Field(description="a portal token: only this app, until expires_at")
+    url: str = Field(description="the dashboard limited to the app; the token in the fragment")
+    expires_at: str
+
+
 class Alive(BaseModel):
     status: Literal["ok"]
 

@@ -72,6 +72,7 @@ ANSWERS: dict[tuple[str, str], type[BaseModel]] = {
     ("GET", "/v1/inbound/{inbound_id}"): m.ReceivedRequest,
     ("GET", "/v1/inbound/{inbound_id}/attempts"): m.Page[m.RouteAttempt],
     ("POST", "/v1/inbound/{inbound_id}/resubmit"): m.Resubmitted,
+    ("POST", "/v1/apps/{app}/portal-access"): m.PortalAccess,
 }
 # Conflicts each operation can answer, beside the rules (see the module docstring).
 CONFLICTS: dict[tuple[str, str], str] = {

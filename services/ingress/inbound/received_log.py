@@ -45,7 +45,7 @@ async def list_inbound(
     hub: Hub,
     inbound: InboundDep,
     source_id: Annotated[str | None, Query(max_length=256)] = None,
-    status: Literal["accepted", "rejected", "ignored"] | None = None,
+    status: Literal["accepted", "rejected", "ignored", "duplicate"] | None = None,
     after: Moment = None,
     before: Moment = None,
     limit: Limit = 50,
