@@ -8,7 +8,8 @@ Scenarios, the same as the peers' load generator (1 KB payloads, a fresh app eac
 - ``a``: flat out, 1 endpoint, 3000 messages, 32 publishers;
 - ``b``: 100 messages/s for 20 s, 1 endpoint (latency at a steady rate);
 - ``c``: fan-out, 10 endpoints, 1000 messages, 32 publishers (10,000 deliveries);
-- ``d``: batch publish, 20 calls of 1000 messages to ``/messages/batch`` (accepted/s), 1 endpoint.
+- ``d``: batch publish, 20 calls of 1000 messages to ``/messages/batch`` (accepted/s), 1 endpoint;
+- ``idle``: CPU per second of each service while nothing is published.
 
 Runs its own four services (``tests.support.stack``) against ``HOOKBUS_KAFKA_BOOTSTRAP`` (or the
 local test broker); the receiver (aiohttp) and publishers share this process. Prints, per
@@ -22,6 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +40,8 @@ from tests.kafka_broker import start_test_broker  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 PAYLOAD_BYTES = 1024
+# --profile DIR: py-spy (pip install py-spy) records each service during each scenario.
+PROFILE: Path | None = None
 IDLE_GIVE_UP_SECONDS = 60.0
 
 
@@ -91,6 +96,15 @@ class Arrivals:
         return web.Response(text="ok")
 
 
+def profiler(service: str, pid: int, scenario: Scenario) -> subprocess.Popen[bytes]:
+    """py-spy recording ``pid`` as collapsed stacks into the --profile folder."""
+    assert PROFILE is not None
+    out = PROFILE / f"{scenario.name.split(':')[0]}-{service}.txt"
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "-r", "100", "-f", "raw", "-o", str(out), "--pid", str(pid)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def payload(tag: str) -> bytes:
     head = b'{"lg_id":"' + tag.encode() + b'","pad":"'
     return head + b"x" * max(0, PAYLOAD_BYTES - len(head) - 2) + b'"}'
@@ -123,6 +137,7 @@ async def run(stack: Stack, scenario: Scenario, arrivals: Arrivals, port: int) -
                 await asyncio.sleep(0.5)
 
         sampler = asyncio.create_task(sample())
+        profilers = [profiler(name, pid, scenario) for name, pid in pids.items()] if PROFILE else []
         await publish(http, f"/v1/apps/{tag}/messages", scenario, sent)
         accepted_for = time.monotonic() - began
         wanted = {(mid, f"{tag}-{n}") for mid in sent for n in range(scenario.endpoints)}
@@ -131,6 +146,9 @@ async def run(stack: Stack, scenario: Scenario, arrivals: Arrivals, port: int) -
                 break
             await asyncio.sleep(0.05)
         sampler.cancel()
+        for process in profilers:
+            process.send_signal(signal.SIGINT)  # py-spy writes what it has so far
+            process.wait()
         cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
     got = [arrivals.first[k] - sent[k[0]] for k in wanted if k in arrivals.first]
     got.sort()
@@ -221,11 +239,26 @@ async def serve_receiver(arrivals: Arrivals) -> tuple[web.AppRunner, int]:
     return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
+async def idle(stack: Stack, seconds: float = 10.0) -> None:
+    """Print each service's CPU while nothing is published (after the scenarios settled)."""
+    pids = {name: process.pid for name, process in stack.processes.items()}
+    await asyncio.sleep(3.0)
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    print(f"--- idle, {seconds:.0f} s  (load average {os.getloadavg()[0]:.1f})")
+    for name, pid in pids.items():
+        used = (cpu_seconds(pid) - before[name]) * 1000 / seconds
+        print(f"  {name:10}       CPU {used:6.1f} ms per second")
+
+
 async def main_async(names: list[str], quick: bool, stack: Stack) -> None:
     arrivals = Arrivals()
     runner, port = await serve_receiver(arrivals)
     try:
         for name in names:
+            if name == "idle":
+                await idle(stack)
+                continue
             scenario = SCENARIOS[name]
             if quick:
                 count = max(scenario.batch, scenario.messages // 5)
@@ -237,9 +270,12 @@ async def main_async(names: list[str], quick: bool, stack: Stack) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenarios", default="a,b,c,d")
+    parser.add_argument("--scenarios", default="idle,a,b,c,d")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--profile", type=Path, help="folder for py-spy profiles per scenario")
     args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     bootstrap, stop_broker = start_test_broker()
     with tempfile.TemporaryDirectory() as data:
