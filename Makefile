@@ -41,7 +41,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit tests/contract
 
 bench: setup
-	$(BIN)/python bench/publish_to_delivery.py
+	$(BIN)/python bench/pipeline.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .hookbus .pytest_cache .mypy_cache .ruff_cache

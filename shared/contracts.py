@@ -49,6 +49,12 @@ def load_schema(contract: Contract, version: int = 1) -> dict[str, Any]:
 
 
 @cache
+def _known(contract: Contract, version: int) -> bool:
+    # Asked for every record on the hot path: one stat of the schema file per contract+version.
+    return schema_path(contract, version).exists()
+
+
+@cache
 def _validator(contract: Contract, version: int) -> Any:
     return jsonschema_rs.validator_for(load_schema(contract, version), validate_formats=True)
 
@@ -56,10 +62,13 @@ def _validator(contract: Contract, version: int) -> Any:
 def problems(contract: Contract, record: Any) -> list[str]:
     """Every violation of ``contract`` in ``record`` as ``"<path>: <message>"``; empty if valid."""
     version = record.get("v", 1) if isinstance(record, dict) else 1
-    if not isinstance(version, int) or not schema_path(contract, version).exists():
+    if not isinstance(version, int) or not _known(contract, version):
         return [f"$.v: unsupported {contract.value} schema version {version!r}"]
+    validator = _validator(contract, version)
+    if validator.is_valid(record):  # the common case, without building error objects
+        return []
     found = []
-    for error in _validator(contract, version).iter_errors(record):
+    for error in validator.iter_errors(record):
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
         found.append(f"${path}: {error.message}")
     return found

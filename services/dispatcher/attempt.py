@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from services.dispatcher.exchange import Exchange, post
+from services.dispatcher.exchange import Exchange, Send
 from services.dispatcher.request import OutboundRequest, user_agent
 from services.dispatcher.target import Unsendable
 from shared import clock
@@ -125,12 +123,13 @@ def _refusal(url: str, allow_private: bool) -> str | None:
 
 
 async def attempt(
-    client: httpx.AsyncClient,
+    send: Send,
     delivery: dict[str, Any],
     target: Target,
     settings: Settings,
 ) -> Tried:
-    """Make one attempt of ``delivery`` to ``target`` (an endpoint or a route) now.
+    """Make one attempt of ``delivery`` to ``target`` (an endpoint or a route) now, with
+    ``send`` (:func:`.exchange.post` bound to a client, or :meth:`.fast_http.FastSender.post`).
 
     Blocks for at most about the target's ``timeout_ms``. Network trouble and refusals are
     described in the result, never raised.
@@ -143,7 +142,7 @@ async def attempt(
         return target.unsent(str(exc))
     refusal = _refusal(request.url, settings.allow_private_destinations)
     if refusal is None:
-        exchange = await post(client, request, target.timeout_ms)
+        exchange = await send(request, target.timeout_ms)
     else:
         exchange = Exchange.unsent(refusal)
     duration_ms = int((time.monotonic() - started) * 1000)

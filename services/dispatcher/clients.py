@@ -54,6 +54,11 @@ class ClientPool:
         self._idle: OrderedDict[int, tuple[str, httpx.AsyncClient, float]] = OrderedDict()
 
     @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS context every client of the pool verifies with."""
+        return self._ssl
+
+    @property
     def idle(self) -> int:
         """How many clients are waiting to be lent."""
         return len(self._idle)

@@ -4,6 +4,7 @@ followed, body capped."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,3 +109,7 @@ async def post(client: httpx.AsyncClient, request: OutboundRequest, timeout_ms: 
     except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
         error = describe(exc, timeout_ms)
     return Exchange(status, headers, response_text(raw), error)
+
+
+Send = Callable[[OutboundRequest, int], Awaitable[Exchange]]
+"""How an attempt sends: ``await send(request, timeout_ms)`` (never raises for the network)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import orjson
@@ -24,6 +25,8 @@ from services.dispatcher.clients import ClientPool
 from services.dispatcher.endpoint_status import EndpointStatus
 from services.dispatcher.endpoint_target import EndpointTarget
 from services.dispatcher.endpoint_writer import EndpointWriter
+from services.dispatcher.exchange import Exchange, post
+from services.dispatcher.fast_http import FastSender, sendable
 from services.dispatcher.kafka_out import (
     Outgoing,
     decode_delivery,
@@ -34,6 +37,7 @@ from services.dispatcher.kafka_out import (
 from services.dispatcher.lanes import Job
 from services.dispatcher.operational_events import OperationalEvents
 from services.dispatcher.outcomes import Plan, plan
+from services.dispatcher.request import OutboundRequest
 from services.dispatcher.route_target import RouteTarget
 from services.dispatcher.target import Target, ids_of, is_route, is_route_key
 from shared import clock, metrics
@@ -96,9 +100,10 @@ class DeliveryHandler:
         clients: ClientPool,
         writer: EndpointWriter | None = None,
         rng: Callable[[], float] = random.random,
+        fast: FastSender | None = None,
     ) -> None:
         self._settings, self._view, self._producer = settings, view, producer
-        self._clients, self._rng = clients, rng
+        self._clients, self._rng, self._fast = clients, rng, fast
         self._events = OperationalEvents(producer, physical(settings.topic_prefix, Topic.EVENTS))
         self._status = EndpointStatus(settings.disable_after, writer, self._events)
         self._attempts = physical(settings.topic_prefix, Topic.ATTEMPTS)
@@ -121,8 +126,8 @@ class DeliveryHandler:
             log.info("attempt recorded without a request", extra={**ids, "reason": target.blocked})
             await produce_replies(self._producer, self._replies, target.replies(tried, "failed"))
             return None
-        async with self._clients.client(key) as client:
-            tried = await attempt(client, delivery, target, self._settings)
+        send = partial(self._send, key, target.endpoint is not None)
+        tried = await attempt(send, delivery, target, self._settings)
         decided = plan(tried, target.ordered, self._settings, self._rng, clock.now())
         endpoint = target.endpoint
         change = None if endpoint is None else self._status.judge(endpoint, tried)
@@ -144,6 +149,16 @@ class DeliveryHandler:
             job.state = decided.retry
             return decided.delay
         return None
+
+    async def _send(
+        self, key: str, to_endpoint: bool, request: OutboundRequest, timeout_ms: int
+    ) -> Exchange:
+        """Endpoint POSTs over the shared aiohttp session when there is one; the rest (and
+        every request when there is none, as in tests) over a client of ``key``'s own."""
+        if self._fast is not None and to_endpoint and sendable(request):
+            return await self._fast.post(request, timeout_ms)
+        async with self._clients.client(key) as client:
+            return await post(client, request, timeout_ms)
 
     def _attempt(self, target: Target, tried: Tried, outcome: str) -> Outgoing:
         record, contract = target.attempt_record(tried, outcome)

@@ -21,6 +21,7 @@ from services.dispatcher import observed
 from services.dispatcher.clients import ClientPool
 from services.dispatcher.consumer import ParallelConsumer
 from services.dispatcher.endpoint_writer import EndpointWriter
+from services.dispatcher.fast_http import FastSender
 from services.dispatcher.guarded_network import PublicOnlyBackend
 from services.dispatcher.handler import DeliveryHandler, backlog_limit, lane_limit
 from services.dispatcher.lanes import LaneScheduler
@@ -132,7 +133,8 @@ async def serve(settings: Settings) -> int:
     backend = None if settings.allow_private_destinations else PublicOnlyBackend()
     clients = ClientPool(max_idle=max(64, settings.delivery_concurrency), backend=backend)
     writer = EndpointWriter(view, producer, config)
-    handler = DeliveryHandler(settings, view, producer, clients, writer)
+    fast = FastSender(clients.ssl_context, guard=not settings.allow_private_destinations)
+    handler = DeliveryHandler(settings, view, producer, clients, writer, fast=fast)
     consumer, parallel = _pipeline(settings, handler, view, producer)
     server, http_task = start_http(
         _health(view, parallel), settings.http_host, settings.dispatcher_port
@@ -149,6 +151,7 @@ async def serve(settings: Settings) -> int:
             await consumer.stop()
         await producer.stop()
         await clients.aclose()
+        await fast.aclose()
         await view.stop()
         await http_task
 

@@ -8,6 +8,7 @@ import signal
 from types import FrameType
 
 import faust
+import uvloop
 
 from services.router.claims_log import changelog_spec
 from services.router.config_gate import ConfigGate
@@ -56,6 +57,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _exit_before_start)
     settings = lifecycle.prepare("router")
     (settings.data_dir / "router").mkdir(parents=True, exist_ok=True)
+    # uvloop, as the other services: less CPU per wake-up. The policy also gives faust's
+    # consumer thread (which makes its own loop) a uvloop one.
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     gate = ConfigGate(loop.run_until_complete(_config_view(settings)))

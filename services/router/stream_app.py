@@ -62,6 +62,7 @@ from services.router.inbound.planner import InboundPlanner
 from services.router.inflight import InOrderAcks
 from services.router.window import Window
 from shared import consumer_lag, metrics
+from shared.kafka_io import MAX_BATCH_BYTES
 from shared.settings import Settings
 from shared.topics import MAX_RECORD_BYTES, Topic, physical
 from shared.user_topics import UserTopics
@@ -91,6 +92,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         producer_acks=-1,
         producer_linger=0.005,  # lets records of events in flight share produce requests
         producer_max_request_size=MAX_RECORD_BYTES,
+        producer_max_batch_size=MAX_BATCH_BYTES,  # one request carries a burst of deliveries
         stream_wait_empty=False,
         broker_commit_interval=1.0,
         broker_session_timeout=10.0,  # a dead router's partitions move on after 10 s, not 60

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -12,7 +13,7 @@ from standardwebhooks.webhooks import Webhook
 
 from services.dispatcher.attempt import attempt, classify
 from services.dispatcher.endpoint_target import EndpointTarget
-from services.dispatcher.exchange import MAX_RESPONSE_BYTES, response_text
+from services.dispatcher.exchange import MAX_RESPONSE_BYTES, post, response_text
 from shared import signing
 from shared.contracts import Contract, validate
 from shared.settings import Settings
@@ -33,7 +34,7 @@ def run(handler: Handler, ep: dict[str, Any], settings: Settings = ALLOW) -> dic
     async def go() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             target = EndpointTarget(delivery(), ep, settings.secret_keys)
-            tried = await attempt(client, delivery(), target, settings)
+            tried = await attempt(partial(post, client), delivery(), target, settings)
             return tried.record(tried.outcome)
 
     record = asyncio.run(go())
