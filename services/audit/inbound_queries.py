@@ -23,8 +23,8 @@ from services.audit.inbound_schema import (
 )
 from services.audit.objects import tried_fields
 from services.audit.paging import Key, Page, cut, newest_first
+from shared.records import JsonObject
 
-Object = dict[str, Any]
 DUPLICATE = "duplicate"
 ATTEMPT_OUTCOMES = {
     "succeeded": "succeeded",
@@ -34,7 +34,7 @@ ATTEMPT_OUTCOMES = {
 }
 
 
-def _request_object(row: Mapping[Any, Any]) -> Object:
+def _request_object(row: Mapping[Any, Any]) -> JsonObject:
     return {
         "id": row["id"],
         "source_id": row["source_id"],
@@ -54,7 +54,7 @@ def _request_object(row: Mapping[Any, Any]) -> Object:
     }
 
 
-def _with_routes(conn: Connection, requests: list[Object]) -> list[Object]:
+def _with_routes(conn: Connection, requests: list[JsonObject]) -> list[JsonObject]:
     """Fill in ``routed_at`` and ``routes`` of each request, in three queries for the page."""
     ids = [request["id"] for request in requests]
     if not ids:
@@ -73,7 +73,7 @@ def _with_routes(conn: Connection, requests: list[Object]) -> list[Object]:
         counts[key] += 1
         mark = (row["attempt"], row["ts_ms"], row["outcome"])
         latest[key] = max(latest.get(key, mark), mark)
-    runs: dict[str, list[Object]] = defaultdict(list)
+    runs: dict[str, list[JsonObject]] = defaultdict(list)
     query = select(inbound_route_runs).where(inbound_route_runs.c.inbound_id.in_(ids))
     for row in conn.execute(query.order_by(inbound_route_runs.c.position)).mappings():
         key = (row["inbound_id"], row["route_id"])
@@ -138,7 +138,7 @@ def list_inbound(
     return Page(objects, (rows[limit - 1]["ts_ms"], rows[limit - 1]["id"]) if more else None)
 
 
-def get_inbound(engine: Engine, inbound_id: str) -> Object | None:
+def get_inbound(engine: Engine, inbound_id: str) -> JsonObject | None:
     """One received request with its routes, or None."""
     with engine.connect() as conn:
         query = select(inbound_requests).where(inbound_requests.c.id == inbound_id)
@@ -146,7 +146,7 @@ def get_inbound(engine: Engine, inbound_id: str) -> Object | None:
         return None if row is None else _with_routes(conn, [_request_object(row)])[0]
 
 
-def _attempt_object(row: Mapping[Any, Any]) -> Object:
+def _attempt_object(row: Mapping[Any, Any]) -> JsonObject:
     return {
         **{key: row[key] for key in ("id", "delivery_id", "inbound_id", "source_id", "route_id")},
         **tried_fields(row),
