@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from services.audit import queries
-from services.audit.api import build_app
+from services.audit.http_app import build_app
 from services.audit.store import Store
 from tests.unit.test_audit_store import APP, EP, OTHER_APP, attempt, event, write
 

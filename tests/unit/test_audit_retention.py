@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from services.audit import queries
-from services.audit.inbound_retention import TABLES
+from services.audit.inbound.retention import TABLES
 from services.audit.retention import PRUNE_LOCK, Retention, prune
 from services.audit.rows import epoch_ms
 from services.audit.store import Store

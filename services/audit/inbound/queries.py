@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from services.audit.inbound_schema import (
+from services.audit.inbound.schema import (
     inbound_requests,
     inbound_route_runs,
     inbound_routings,

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, exists, select
 
-from services.audit.inbound_schema import (
+from services.audit.inbound.schema import (
     inbound_requests,
     inbound_route_runs,
     inbound_routings,
