@@ -16,7 +16,7 @@ from services.audit.store import Store
 from shared.settings import Settings
 from tests.support.audit_rows import APP, EP, attempt, counts, dead_letter, write
 from tests.support.audit_rows import event as message
-from tests.support.stack import poll
+from tests.support.waiting import poll
 
 CUTOFF = "2026-11-22T10:00:00Z"
 OLD, NEW = "2026-11-21T09:00:0{}Z", "2026-11-22T10:00:0{}Z"  # a day before / at the cutoff
