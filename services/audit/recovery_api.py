@@ -22,6 +22,7 @@ from services.audit.task_api import start_task
 from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.json_response import OrjsonResponse
+from shared.records import TaskParams
 
 
 class ResendIn(BaseModel):
@@ -63,12 +64,8 @@ async def recover(hub: HubDep, app_id: str, endpoint_id: str, body: RecoverIn) -
     count = await asyncio.to_thread(
         task_pages.recover_total, hub.db, app_id, endpoint_id, body.since, epoch_ms(created_at)
     )
-    request = {
-        "kind": "recover",
-        "app_id": app_id,
-        "params": {"endpoint_id": endpoint_id, "since": body.since, "total": count},
-        "created_at": created_at,
-        "config_offset": body.config_offset,
-    }
-    task_id = await start_task(hub, request)
+    params: TaskParams = {"endpoint_id": endpoint_id, "since": body.since, "total": count}
+    task_id = await start_task(
+        hub, "recover", app_id, params, created_at, config_offset=body.config_offset
+    )
     return OrjsonResponse({"count": count, "task_id": task_id}, status_code=202)

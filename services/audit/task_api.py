@@ -8,7 +8,7 @@ stored at once too so that reading it right after never misses it; audit's task 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Literal, cast
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,12 +19,13 @@ from services.audit.paging import answer
 from services.audit.params import TIME_KEY, Limit, moment
 from services.audit.task_rows import task_rows
 from shared import clock
-from shared.contracts import Contract, encode
+from shared.contracts import encode_task
 from shared.cursors import DEFAULT_LIMIT, decode_cursor
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
 from shared.kafka_io import send
+from shared.records import TaskParams, TaskRecord
 from shared.topics import Topic, physical
 
 api = APIRouter(prefix="/v1", tags=["tasks"])
@@ -40,14 +41,25 @@ class ReplayIn(BaseModel):
     config_offset: int = Field(default=0, ge=0)
 
 
-async def start_task(hub: Hub, request: dict[str, Any]) -> str:
-    """Produce the task ``request`` record (``kind``, ``app_id``, ``params``, ``created_at``,
-    ``config_offset``) under a new id, then store it; return the id.
+async def start_task(
+    hub: Hub, kind: str, app_id: str, params: TaskParams, created_at: str, config_offset: int
+) -> str:
+    """Produce a task's request record (``kind`` replay or recover) under a new id, then store
+    it; return the id.
 
     Raises :class:`shared.errors.KafkaUnavailable` when Kafka did not acknowledge it.
     """
-    record = {"v": 1, "type": "request", "id": new_id("task"), **request}
-    value = encode(Contract.TASK, record)
+    record: TaskRecord = {
+        "v": 1,
+        "type": "request",
+        "id": new_id("task"),
+        "kind": kind,
+        "app_id": app_id,
+        "params": params,
+        "created_at": created_at,
+        "config_offset": config_offset,
+    }
+    value = encode_task(record)
     await send(hub.writer, physical(hub.prefix, Topic.TASKS), record["id"], value)
     await asyncio.to_thread(hub.store.write_batch, task_rows(record))
     return str(record["id"])
@@ -59,15 +71,10 @@ async def replay(hub: HubDep, app_id: str, body: ReplayIn) -> OrjsonResponse:
     since = moment("since", body.since)
     if body.until is not None and moment("until", body.until) <= since:
         raise Unprocessable("until must be after since", {"since": body.since})
-    params = body.model_dump(exclude={"config_offset"})
-    request = {
-        "kind": "replay",
-        "app_id": app_id,
-        "params": params,
-        "created_at": clock.iso(),
-        "config_offset": body.config_offset,
-    }
-    task_id = await start_task(hub, request)
+    params = cast(TaskParams, body.model_dump(exclude={"config_offset"}))
+    task_id = await start_task(
+        hub, "replay", app_id, params, clock.iso(), config_offset=body.config_offset
+    )
     return OrjsonResponse({"id": task_id}, status_code=202)
 
 
