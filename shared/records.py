@@ -1,6 +1,6 @@
 """One typed record per contract in ``contracts/``: the shape of every record on every topic.
 
-Each type mirrors the properties of its JSON Schema (``tests/contract/test_record_types.py``
+Each type mirrors the properties of its JSON Schema (``tests/contract/test_records.py``
 holds them together, both ways); the schema stays the judge of values (patterns, enums, ranges).
 Optional properties are ``NotRequired``. Decode and encode them with the typed functions of
 :mod:`shared.contracts` (``decode_delivery``, ``encode_attempt``, ...).
