@@ -1,15 +1,17 @@
 """Print the code's shape: modules per service, the ten longest functions, same-named tests.
 
-Run from the repository root: ``python bench/code_shape.py``. Used for the note of issue 11.
+Run ``python bench/code_shape.py [checkout]``. Used for the note of issue 11.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# Another checkout may be measured: ``python bench/code_shape.py /path/to/checkout``.
+ROOT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
 
 
 def _modules() -> list[Path]:
@@ -33,6 +35,12 @@ def _functions(path: Path) -> list[tuple[int, str]]:
     ]
 
 
+def _names(path: Path) -> set[str]:
+    """The test names that mirror ``path``: ``x``, ``<folder>_x`` or ``<service>_..._x``."""
+    parts = path.relative_to(ROOT).with_suffix("").parts[1:]
+    return {path.stem, "_".join(parts[-2:]), "_".join(parts)}
+
+
 def main() -> None:
     """Print the three figures."""
     modules = _modules()
@@ -44,7 +52,7 @@ def main() -> None:
     for length, name in sorted((f for p in modules for f in _functions(p)), reverse=True)[:10]:
         print(f"  {length:4} {name}")
     tests = {p.stem.removeprefix("test_") for p in ROOT.glob("tests/**/test_*.py")}
-    mirrored = [p for p in modules if p.stem in tests or f"{p.parent.name}_{p.stem}" in tests]
+    mirrored = [p for p in modules if _names(p) & tests]
     print(f"modules with a same-named test file: {len(mirrored)} of {len(modules)}")
 
 
