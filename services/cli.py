@@ -5,19 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
-import secrets
-import signal
 import sys
-import time
 from pathlib import Path
-from types import FrameType
 
-import httpx
-
-from services.supervisor import SERVICES, Supervisor, child_env
-from shared import log as logs
-from shared.settings import Settings
+from services import local_run
+from services.supervisor import SERVICES
+from shared.settings import SettingsError
 
 log = logging.getLogger("hookbus")
 
@@ -48,81 +41,10 @@ def kafka(port: int | None, data_dir: Path | None) -> int:
     return run_forever(port, data_dir)
 
 
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _wait_ready(urls: list[str], timeout: float) -> bool:
-    """Poll every ``/readyz`` until all answer 200 (True) or ``timeout`` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    waiting = list(urls)
-    while time.monotonic() < deadline:
-        waiting = [url for url in waiting if not _ready(url)]
-        if not waiting:
-            return True
-        time.sleep(0.5)
-    return False
-
-
-def _readiness_urls(settings: Settings) -> list[str]:
-    """The ingress's public ``/readyz`` and the three internal services' own."""
-    ports = [
-        settings.http_port,
-        settings.audit_port,
-        settings.router_port,
-        settings.dispatcher_port,
-    ]
-    return [f"http://{settings.http_host}:{port}/readyz" for port in ports]
-
-
 def run() -> int:
-    """Start the broker (unless one is given) and the four services; stop all on Ctrl-C."""
-    logs.setup("hookbus")
-    settings = Settings.from_env()
-    token = os.environ.get("HOOKBUS_ADMIN_TOKEN") or "hb_" + secrets.token_urlsafe(24)
-    broker = None
-    bootstrap = settings.kafka_bootstrap
-    if not bootstrap:
-        from shared.local_kafka import LocalBroker
-
-        broker = LocalBroker(data_dir=settings.data_dir / "kafka", tied=True)
-        bootstrap = broker.start()
-    if settings.allow_private_destinations:
-        log.warning("private destinations are allowed: for local development only")
-    overrides = {
-        "HOOKBUS_KAFKA_BOOTSTRAP": bootstrap,
-        "HOOKBUS_ADMIN_TOKEN": token,
-        "HOOKBUS_DATA_DIR": str(settings.data_dir),
-    }
-    supervisor = Supervisor(child_env(overrides), SERVICES)
-    stopping = False
-
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    supervisor.start()
-    base_url = f"http://{settings.http_host}:{settings.http_port}"
-    # Ready once all four are: the ingress alone would accept events the router has not yet
-    # joined its group to route. The address and token are printed either way: a generated
-    # token is shown nowhere else.
-    ready = _wait_ready(_readiness_urls(settings), 90.0)
-    state = "ready" if ready else "not ready yet (see the logs)"
-    print(f"hookbus is {state} at {base_url}\nadmin token: {token}", flush=True)
-    try:
-        while not stopping:
-            supervisor.check()
-            time.sleep(0.5)
-    finally:
-        supervisor.stop()
-        if broker is not None:
-            broker.stop()
-    return 0
+    """Start the broker (unless one is given) and the four services; see
+    :mod:`services.local_run`."""
+    return local_run.run()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -139,13 +61,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``hookbus`` command."""
+    """Entry point of the ``hookbus`` command; exits 2, with one line, on a bad setting."""
     args = parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args.service)
-    if args.command == "kafka":
-        return kafka(args.port, args.data_dir)
-    return run()
+    try:
+        if args.command == "serve":
+            return serve(args.service)
+        if args.command == "kafka":
+            return kafka(args.port, args.data_dir)
+        return run()
+    except SettingsError as exc:
+        print(f"hookbus: {exc}", file=sys.stderr, flush=True)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from shared.parent_death import dies_with_parent
 
@@ -29,18 +30,52 @@ class Child:
 
 
 class Supervisor:
-    """Starts each service as ``hookbus serve <name>`` and restarts it when it dies."""
+    """Starts each service as ``hookbus serve <name>`` and restarts it when it dies.
 
-    def __init__(self, env: dict[str, str], services: tuple[str, ...] = SERVICES) -> None:
+    With ``log_dir`` each service's output is appended to ``<log_dir>/<name>.log``; without,
+    it goes where this process's does.
+    """
+
+    def __init__(
+        self, env: dict[str, str], services: tuple[str, ...] = SERVICES, log_dir: Path | None = None
+    ) -> None:
         self.env = env
         self.children = [Child(name) for name in services]
+        self.log_dir = log_dir
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+
+    def log_path(self, name: str) -> Path | None:
+        """The file service ``name`` writes its log to, or None when it inherits stderr."""
+        return None if self.log_dir is None else self.log_dir / f"{name}.log"
+
+    def exit_code(self, name: str) -> int | None:
+        """The exit code of service ``name`` if its process has ended, else None."""
+        for child in self.children:
+            if child.name == name and child.process is not None:
+                return child.process.poll()
+        return None
 
     def _spawn(self, child: Child) -> None:
         command = [sys.executable, "-m", "services.cli", "serve", child.name]
-        # A supervisor killed outright takes its services with it, so a new one can start.
-        child.process = subprocess.Popen(command, env=self.env, preexec_fn=dies_with_parent())
+        path = self.log_path(child.name)
+        output = None if path is None else path.open("ab")
+        try:
+            # A supervisor killed outright takes its services with it, so a new one can start.
+            child.process = subprocess.Popen(
+                command,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output is not None else None,
+                preexec_fn=dies_with_parent(),
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child holds its own copy
         child.started_at = time.monotonic()
-        log.info("service started", extra={"service": child.name, "pid": child.process.pid})
+        # The first start is shown by hookbus run's progress; a restart is news.
+        level = logging.INFO if child.restarts else logging.DEBUG
+        log.log(level, "service started", extra={"service": child.name, "pid": child.process.pid})
 
     def start(self) -> None:
         """Start every service."""

@@ -6,10 +6,10 @@ A URL is checked after DNS resolution: every address its host resolves to must b
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from shared.address_ranges import is_public
 from shared.errors import Unprocessable
 
 
@@ -20,11 +20,10 @@ class PrivateDestination(Unprocessable):
 
 
 def is_private(address: str) -> bool:
-    """True for loopback, private, link-local, multicast, reserved and unspecified addresses."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    """True for every address that is not globally reachable (see :mod:`shared.address_ranges`:
+    loopback, private, link-local, multicast, reserved, documentation, unspecified, and IPv6
+    forms carrying such an IPv4 address). Raise ``ValueError`` for text that is no address."""
+    return not is_public(address)
 
 
 def check_url_syntax(url: str) -> str:

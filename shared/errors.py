@@ -13,6 +13,7 @@ HookbusError
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -46,6 +47,8 @@ class ApiError(HookbusError):
 
     status = 400
     code = "bad_request"
+    # Headers the answer carries beside the body (a 401's WWW-Authenticate).
+    headers: Mapping[str, str] = {}
 
     def __init__(self, message: str, details: Any = None, code: str | None = None) -> None:
         super().__init__(message)
@@ -65,6 +68,7 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     status, code = 401, "unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}  # RFC 6750: the scheme the caller must use
 
 
 class Forbidden(ApiError):

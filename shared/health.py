@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import PlainTextResponse
 from uvicorn.config import STARTUP_FAILURE
 
 from shared import metrics
+from shared.bounded_http import BoundedHttpToolsProtocol
 from shared.json_response import OrjsonResponse
 
 Readiness = Callable[[], dict[str, bool]]
@@ -38,7 +40,12 @@ def health_router(checks: Readiness) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics of this process (text format)")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics of this process (text format)",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def prometheus() -> Response:
         return Response(await metrics.exposition(), media_type=metrics.CONTENT_TYPE_LATEST)
 
@@ -60,6 +67,7 @@ def start_http(
         log_config=None,
         access_log=False,
         lifespan="off",
+        http=BoundedHttpToolsProtocol,  # 431 for a request head over its bound
         timeout_graceful_shutdown=max(1, round(grace)),
     )
     server = _QuietServer(config)

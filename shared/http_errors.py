@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
 
 from shared.errors import ApiError, Unauthorized
@@ -24,6 +25,27 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     """A JSON error answer."""
     body = {"error": {"code": code, "message": message, "details": details}}
     return OrjsonResponse(body, status_code=status)
+
+
+def api_error_response(exc: ApiError) -> OrjsonResponse:
+    """The answer to an :class:`ApiError`: its status, JSON body and headers."""
+    return OrjsonResponse(exc.body(), status_code=exc.status, headers=dict(exc.headers))
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods some route of the application serves at the request's path, for ``Allow``
+    (routers included in the application are looked into)."""
+    path = request.scope.get("path", "")
+    # (parameters in the path, methods): of several paths that match ("/messages/batch" and
+    # "/messages/{msg}"), the one with fewest parameters is the one meant.
+    found: list[tuple[int, set[str]]] = []
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            found.append((len(getattr(route, "param_convertors", {})), route.methods or set()))
+    fewest = min((params for params, _ in found), default=0)
+    methods = set().union(*(named for params, named in found if params == fewest))
+    return ", ".join(sorted(methods))
 
 
 def check_bearer(request: Request, token: str) -> None:
@@ -69,16 +91,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> OrjsonResponse:
-        return OrjsonResponse(exc.body(), status_code=exc.status)
+        return api_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> OrjsonResponse:
         return _validation_error(exc)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> OrjsonResponse:
+    async def http_error(request: Request, exc: HTTPException) -> OrjsonResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        answer = error_response(exc.status_code, code, str(exc.detail))
+        answer.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route at the path; there may be more.
+            answer.headers["Allow"] = allowed_methods(request)
+        return answer
 
     @app.exception_handler(Exception)
     async def bug(_: Request, exc: Exception) -> OrjsonResponse:

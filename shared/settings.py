@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?\s*$", re.ASCII)
+# Longer than anything hookbus waits for or keeps; beyond it, times overflow databases' integers.
+MAX_DURATION_S = 100 * 365 * 86400.0
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
@@ -28,7 +30,10 @@ def parse_duration(text: str) -> float:
     match = _DURATION.match(text)
     if not match:
         raise SettingsError(f"not a duration: {text!r} (use e.g. 5s, 30m, 2h, 5d)")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_DURATION_S:
+        raise SettingsError(f"duration {text!r} is over 100 years")
+    return seconds
 
 
 def parse_schedule(text: str) -> tuple[float, ...]:
@@ -128,8 +133,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``env`` (default ``os.environ``); raise :class:`SettingsError`."""
+        """Build settings from ``env`` (default ``os.environ``); raise :class:`SettingsError`
+        naming the first variable whose value is not allowed."""
+        from shared.settings_check import check_env  # it uses this module's parsers
+
         env = os.environ if env is None else env
+        check_env(env)
         base = cls()
 
         def get(name: str) -> str | None:

@@ -7,7 +7,6 @@ libraries use them, so receivers can verify with any of those libraries.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import os
@@ -28,7 +27,7 @@ def secret_key(secret: str) -> bytes:
         raise ValueError("secret must start with whsec_")
     try:
         key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or a character that is not ASCII
         raise ValueError("secret must be whsec_ followed by base64") from exc
     if not MIN_KEY_BYTES <= len(key) <= MAX_KEY_BYTES:
         raise ValueError(f"secret key must be {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes")

@@ -116,8 +116,11 @@ async def message_attempts(
     limit: Limit = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> OrjsonResponse:
-    """Every attempt to deliver one message, to any endpoint."""
+    """Every attempt to deliver one message, to any endpoint; 404 when the app has no such
+    message (another app's included), as every other read."""
     key = decode_cursor(cursor, TIME_KEY)
+    if await asyncio.to_thread(queries.get_message, hub.db, app_id, message_id) is None:
+        raise NotFound("message not found", {"message": message_id})
     page = await asyncio.to_thread(
         queries.list_attempts, hub.db, app_id, message_id=message_id, limit=limit, cursor=key
     )

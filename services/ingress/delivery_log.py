@@ -70,9 +70,14 @@ async def get_message(app: str, msg: str, request: Request, hub: Hub) -> Respons
     summary="Delivery attempts of a message, to every endpoint",
     responses=answers(200, [ATTEMPT], listed=True),
 )
-async def message_attempts(app: str, msg: str, request: Request, hub: Hub) -> Response:
+async def message_attempts(
+    app: str, msg: str, request: Request, hub: Hub, limit: Limit = 50, cursor: Cursor = None
+) -> Response:
+    """404 when the app has no such message. A message published through this ingress is
+    waited for (read-your-writes), so polling right after a publish never sees a 404."""
     found = await find_app(hub, app)
     path = f"/v1/apps/{found['id']}/messages/{log_id('message', msg)}/attempts"
+    await audit_proxy.messages_caught_up(hub)
     return await audit_proxy.forward(hub, request, path)
 
 

@@ -15,12 +15,16 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
+from services.ingress import openapi_doc
+
 ASSETS_URL = "/docs/assets"
 TITLE = "hookbus API"
 
 
 def install(app: FastAPI) -> None:
-    """Serve ``/docs`` (Swagger UI) and ``/redoc`` without any request leaving the machine."""
+    """Serve ``/docs`` (Swagger UI) and ``/redoc`` without any request leaving the machine,
+    and the document they show, ``/openapi.json``, as :mod:`.openapi_doc` completes it."""
+    openapi_doc.install(app)
     assets = resources.files("fastapi_offline") / "static"
     app.mount(ASSETS_URL, StaticFiles(directory=str(assets)), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"

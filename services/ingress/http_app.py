@@ -21,11 +21,13 @@ from services.ingress import (
     streams,
     tasks,
 )
+from services.ingress.bearer_challenge import BearerChallenge
 from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import api as inbound_api
 from services.ingress.json_bodies import JsonBodies
 from services.ingress.portal_gate import PortalGate
 from services.ingress.recovery import router as recovery_router
+from services.ingress.single_query import SingleQuery
 from services.ingress.state import Ingress
 from services.ingress.trailing_slash import TrailingSlash
 from shared.health import health_router
@@ -63,7 +65,9 @@ def create_app(hub: Ingress) -> FastAPI:
         return BATCH_BODY_LIMIT if path.endswith("/batch") else body_limit
 
     # Added innermost first: a trailing slash is dropped, then the token and declared length
-    # are checked, then the body is read and checked as JSON.
+    # are checked, then the body is read and checked as JSON, then a repeated query parameter
+    # is refused.
+    app.add_middleware(SingleQuery)
     app.add_middleware(JsonBodies, limit_for=limit_for)
     portal = PortalGate(hub.settings.admin_token, hub.config)
     app.state.portal_gate = portal
@@ -71,6 +75,7 @@ def create_app(hub: Ingress) -> FastAPI:
         FrontDoor, token=hub.settings.admin_token, limit_for=limit_for, portal=portal
     )
     app.add_middleware(TrailingSlash)
+    app.add_middleware(BearerChallenge)  # outermost: every /v1 401 names its scheme
 
     def readiness() -> dict[str, bool]:
         return {"kafka": hub.kafka.reachable, "config_caught_up": hub.config.view.ready}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -12,11 +13,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
-from shared import signing
+from shared import clock, signing
 from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT
 from shared.filters import MAX_CONDITIONS, check_filter, count_conditions
 from shared.settings import SettingsError, parse_duration
@@ -59,21 +63,47 @@ RESERVED_HEADERS = frozenset(
 )
 
 
+def _iso_timestamp(value: Any) -> datetime:
+    # pydantic alone takes numbers and numeric strings as Unix times; the API speaks ISO 8601.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 timestamp, e.g. 2026-11-22T10:00:00Z")
+    try:
+        return clock.parse(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 timestamp, e.g. 2026-11-22T10:00:00Z") from None
+
+
+# A point in time as the API writes it: ISO 8601 text only (no offset: UTC), in UTC.
+IsoTimestamp = Annotated[datetime, BeforeValidator(_iso_timestamp)]
+
+
 def is_id(text: str) -> bool:
     """True when ``text`` could be an id or uid hookbus made or accepted."""
     return len(text) <= MAX_ID_LENGTH and re.fullmatch(ID_PATTERN, text) is not None
 
 
+class _NullAs(BeforeValidator):
+    """A ``BeforeValidator`` whose JSON Schema also admits ``null``, as the field does."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [handler(schema), {"type": "null"}]}
+
+
 def null_as(default: Callable[[], Any]) -> Any:
     """Annotation reading ``null`` as the field's default: an optional field may be sent as
-    null (as generated API clients do) and means the same as leaving it out."""
-    return BeforeValidator(lambda value: default() if value is None else value)
+    null (as generated API clients do) and means the same as leaving it out (the OpenAPI
+    document says the field may be null)."""
+    return _NullAs(lambda value: default() if value is None else value)
 
 
 class Strict(BaseModel):
-    """Unknown fields are refused, so a typo never silently does nothing."""
+    """Unknown fields are refused, so a typo never silently does nothing; and values are
+    taken only as the JSON type the field declares (no ``0`` for false, no ``"5"`` for 5),
+    as the OpenAPI document says."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def _check_retention(text: str) -> str:

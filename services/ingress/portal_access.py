@@ -56,7 +56,7 @@ class PortalAccessIn(BaseModel):
     """How long the link works (a duration such as ``1h`` or ``7d``, or seconds) and whether
     it may change anything."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     expires_in: Annotated[
         str | float | None,
         Field(description="lifetime: 1h when absent, at most 30d", examples=["1h", "7d"]),

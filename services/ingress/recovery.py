@@ -5,16 +5,15 @@ dispatcher attempts them as new attempts of the message.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.ingress import audit_proxy
 from services.ingress.auth import authorized
 from services.ingress.delivery_log import log_id
 from services.ingress.endpoints import find_endpoint, require_enabled
 from services.ingress.examples import ENDPOINT_ID, MESSAGE_ID, answers, body_examples
+from services.ingress.models import IsoTimestamp
 from services.ingress.state import Hub
 from shared import clock
 
@@ -23,18 +22,11 @@ router = APIRouter(prefix="/v1/apps/{app}", tags=["recovery"], dependencies=[Dep
 
 class RecoverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    since: datetime = Field(
-        description="resend deliveries that ended failed at or after this time (UTC if no offset)",
+    since: IsoTimestamp = Field(
+        description="resend deliveries that ended failed at or after this time (ISO 8601; "
+        "UTC if no offset)",
         examples=["2026-11-22T10:00:00Z"],
     )
-
-    @field_validator("since")
-    @classmethod
-    def _in_utc_range(cls, since: datetime) -> datetime:
-        try:
-            return since.replace(tzinfo=since.tzinfo or UTC).astimezone(UTC)
-        except OverflowError:  # year 1 east of UTC: no such instant in UTC
-            raise ValueError("since is out of range") from None
 
 
 @router.post(

@@ -19,7 +19,7 @@ from services.ingress.apps import find_app
 from services.ingress.auth import authorized
 from services.ingress.endpoints import find_endpoint
 from services.ingress.examples import APP_ID, CREATED, answers, body_examples
-from services.ingress.models import EventTypePattern
+from services.ingress.models import EventTypePattern, IsoTimestamp
 from services.ingress.state import Cursor, Hub, Limit
 from shared import clock
 from shared.errors import NotFound, Unprocessable
@@ -57,8 +57,8 @@ def _utc(moment: datetime) -> datetime:
 
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    since: datetime = Field(description="replay messages published at or after this time")
-    until: datetime | None = Field(default=None, description="... and before this time")
+    since: IsoTimestamp = Field(description="replay messages published at or after this time")
+    until: IsoTimestamp | None = Field(default=None, description="... and before this time")
     endpoint_id: str | None = Field(
         default=None, description="only deliveries to this endpoint (id or uid)", max_length=256
     )
@@ -118,7 +118,12 @@ async def replay(app: str, body: ReplayIn, hub: Hub) -> Response:
     found = await find_app(hub, app)
     endpoint_id = None
     if body.endpoint_id is not None:
-        endpoint_id = (await find_endpoint(hub, app, body.endpoint_id))["id"]
+        try:
+            endpoint_id = (await find_endpoint(hub, app, body.endpoint_id))["id"]
+        except NotFound:  # the app is there; what the body names is not: invalid content
+            raise Unprocessable(
+                "endpoint_id names no endpoint of this app", {"endpoint_id": body.endpoint_id}
+            ) from None
     if body.until is not None and body.until <= body.since:
         raise Unprocessable("until must be after since", {"since": str(body.since)})
     sent = {

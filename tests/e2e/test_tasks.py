@@ -68,7 +68,7 @@ def test_replay_refusals(stack: Stack) -> None:
     later = {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
     assert api.post(base, json=later).status_code == 422
     assert api.post(base, json={"since": EPOCH, "only": "some"}).status_code == 422
-    assert api.post(base, json={"since": EPOCH, "endpoint_id": "ep_nope"}).status_code == 404
+    assert api.post(base, json={"since": EPOCH, "endpoint_id": "ep_nope"}).status_code == 422
     assert api.post("/v1/apps/app_nope/replay", json={"since": EPOCH}).status_code == 404
     assert api.get("/v1/tasks/task_nope").status_code == 404
 

@@ -143,6 +143,16 @@ def test_message_by_id_and_its_attempts(client: TestClient, store: Store) -> Non
     assert listed["data"][0]["request"]["method"] == "POST"
 
 
+def test_attempts_of_a_message_or_request_that_is_not_there_are_404(
+    client: TestClient, store: Store
+) -> None:
+    write(store, event("m1", "2026-11-22T10:00:00Z"), attempt("m1", "2026-11-22T10:00:01Z"))
+    assert_error(client.get(f"/v1/apps/{OTHER_APP}/messages/m1/attempts"), 404, "not_found")
+    assert_error(client.get(f"/v1/apps/{APP}/messages/nope/attempts"), 404, "not_found")
+    assert_error(client.get("/v1/inbound/in_nope/attempts"), 404, "not_found")
+    assert client.get(f"/v1/apps/{APP}/messages/m1/attempts").status_code == 200
+
+
 def test_stats(client: TestClient, store: Store) -> None:
     write(
         store, attempt("m", "2026-11-22T10:00:01Z"), attempt("m", "2026-11-22T10:00:02Z", "failed")

@@ -61,12 +61,16 @@ async def one(hub: HubDep, inbound_id: str) -> OrjsonResponse:
 async def attempts(
     hub: HubDep, inbound_id: str, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
 ) -> OrjsonResponse:
-    """The HTTP forwarding attempts of one received request, newest first."""
+    """The HTTP forwarding attempts of one received request, newest first; 404 when no
+    such request was received."""
+    cursor_key = decode_cursor(cursor, TIME_KEY)
+    if await asyncio.to_thread(inbound_queries.get_inbound, hub.db, inbound_id) is None:
+        raise NotFound("inbound request not found", {"inbound": inbound_id})
     page = await asyncio.to_thread(
         inbound_queries.list_route_attempts,
         hub.db,
         inbound_id,
         limit=limit,
-        cursor=decode_cursor(cursor, TIME_KEY),
+        cursor=cursor_key,
     )
     return answer(page)

@@ -13,20 +13,21 @@ proven to come from its source.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 import httpx
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.ingress import audit_proxy
 from services.ingress.auth import authorized
+from services.ingress.delivery_log import Moment
 from services.ingress.examples import answers
 from services.ingress.inbound.examples import RECEIVED_REQUEST, RESUBMITTED, ROUTE_ATTEMPT
 from services.ingress.inbound.records import inbound_record, publish_inbound
 from services.ingress.inbound.state import Inbound, InboundDep
-from services.ingress.state import Hub, Ingress
+from services.ingress.state import Cursor, Hub, Ingress, Limit
 from shared.errors import ApiError, Conflict, NotFound
 from shared.inbound import decode_body
 from shared.json_response import OrjsonResponse
@@ -39,7 +40,18 @@ router = APIRouter(prefix="/v1/inbound", tags=["received log"], dependencies=[De
     summary="The received log (?source_id=&status=&after=&before=)",
     responses=answers(200, [RECEIVED_REQUEST], listed=True),
 )
-async def list_inbound(request: Request, hub: Hub, inbound: InboundDep) -> Response:
+async def list_inbound(
+    request: Request,
+    hub: Hub,
+    inbound: InboundDep,
+    source_id: Annotated[str | None, Query(max_length=256)] = None,
+    status: Literal["accepted", "rejected", "ignored", "duplicate"] | None = None,
+    after: Moment = None,
+    before: Moment = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Response:
+    """Newest first. The query is checked here and passed on to audit as it came."""
     await _caught_up(hub, inbound)
     return await audit_proxy.forward(hub, request, "/v1/inbound")
 
@@ -60,7 +72,12 @@ async def get_inbound(inbound_id: str, request: Request, hub: Hub, inbound: Inbo
     responses=answers(200, [ROUTE_ATTEMPT], listed=True),
 )
 async def inbound_attempts(
-    inbound_id: str, request: Request, hub: Hub, inbound: InboundDep
+    inbound_id: str,
+    request: Request,
+    hub: Hub,
+    inbound: InboundDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Response:
     await _caught_up(hub, inbound)
     return await audit_proxy.forward(hub, request, f"{_path(inbound_id)}/attempts")

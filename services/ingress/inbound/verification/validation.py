@@ -23,7 +23,6 @@ What each provider needs (anything else is refused with 422):
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -109,7 +108,7 @@ def _whsec_key(secret: str) -> bytes:
     try:
         # Padding is optional in the wild (the reference library adds it back): so do we.
         key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character that is not ASCII
         checks.fail("secret", "must be base64 (optionally after whsec_)")
     if not key:
         checks.fail("secret", "must hold a key after whsec_")
@@ -120,7 +119,7 @@ def _base64_key(secret: str) -> bytes:
     # Teams shows its security token as base64; the HMAC key is what it decodes to.
     try:
         key = base64.b64decode(secret, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character that is not ASCII
         checks.fail("secret", "must be the security token as Teams shows it (base64)")
     if not key:
         checks.fail("secret", "must hold a key")
