@@ -19,12 +19,12 @@ import httpx
 import orjson
 from fastapi.testclient import TestClient
 
-from services.ingress.config_store import ConfigStore
 from services.ingress.http_app import create_app
-from services.ingress.kafka_probe import KafkaProbe
-from services.ingress.operational import ensure_operational_app
-from services.ingress.reply_inbox import ReplyInbox
-from services.ingress.state import Ingress
+from services.ingress.publish.config_store import ConfigStore
+from services.ingress.publish.kafka_probe import KafkaProbe
+from services.ingress.publish.operational import ensure_operational_app
+from services.ingress.publish.reply_inbox import ReplyInbox
+from services.ingress.web.hub import Hub
 from shared.config_state import ConfigState
 from shared.config_view import ConfigView
 from shared.contracts import decode_event, encode_reply
@@ -154,7 +154,7 @@ def memory_ingress(**settings: Any) -> Iterator[tuple[TestClient, MemoryKafka]]:
     view, inbox = MemoryConfigView(), MemoryInbox(config.instance_id)
     kafka = MemoryKafka(view, inbox)
     audit = httpx.AsyncClient(transport=httpx.MockTransport(_no_audit), base_url="http://audit")
-    hub = Ingress(
+    hub = Hub(
         settings=config,
         producer=kafka,  # type: ignore[arg-type]
         config=ConfigStore(view, kafka, physical(PREFIX, Topic.CONFIG)),  # type: ignore[arg-type]

@@ -12,8 +12,6 @@ SERVICES = sorted(p.name for p in (REPO / "services").iterdir() if (p / "main.py
 # Not a service's code: the local Kafka broker that `hookbus run` and the test suite start, and
 # tying the processes `hookbus run` starts to its own life.
 DEVELOPMENT_ONLY = {"local_kafka", "parent_death"}
-# Shared by audit now and the ingress's lists once its paging moves over (issue 11, after h13).
-PENDING_SECOND_USER = {"cursors"}
 
 
 def imports(path: Path) -> set[str]:
@@ -79,7 +77,7 @@ def test_shared_holds_only_what_two_services_use() -> None:
         for unit in reached & units:
             users[unit].add(name)
     lonely = {unit: sorted(names) for unit, names in users.items() if len(names) < 2}
-    assert set(lonely) - PENDING_SECOND_USER == DEVELOPMENT_ONLY, lonely
+    assert set(lonely) == DEVELOPMENT_ONLY, lonely
 
 
 def test_the_readme_layout_table_names_only_what_is_there() -> None:

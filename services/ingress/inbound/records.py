@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from services.ingress.log_barrier import WrittenRecords
-from services.ingress.state import Ingress
+from services.ingress.publish.log_barrier import WrittenRecords
+from services.ingress.web.hub import Hub
 from shared import clock
 from shared.contracts import Contract, encode
 from shared.errors import PayloadTooLarge
@@ -70,7 +70,7 @@ def inbound_record(
     return record
 
 
-async def publish_inbound(hub: Ingress, written: WrittenRecords, record: dict[str, Any]) -> None:
+async def publish_inbound(hub: Hub, written: WrittenRecords, record: dict[str, Any]) -> None:
     """Produce the record keyed by its source id; return once Kafka acknowledged it (and noted
     it in ``written``, so received-log reads wait for it).
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.ingress.inbound.answers import ID_HEADER, duplicate_answer, duplicate_of
-from services.ingress.state import Ingress
+from services.ingress.web.hub import Hub
 from shared.inbound_sync import ROUTER, status_of
 from shared.json_response import OrjsonResponse
 from shared.request_reply import Reply, ReplyAddress
@@ -133,7 +133,7 @@ def summary(inbound_id: str, replies: list[Reply]) -> tuple[int, Object]:
     return status, body
 
 
-async def sync_answer(hub: Ingress, address: ReplyAddress, inbound_id: str) -> OrjsonResponse:
+async def sync_answer(hub: Hub, address: ReplyAddress, inbound_id: str) -> OrjsonResponse:
     """Wait for the routes of the request answered at ``address`` (at most
     ``HOOKBUS_SYNC_TIMEOUT``) and answer with their outcomes."""
     replies, _ = await hub.replies.gather(address, complete, hub.settings.sync_timeout)
