@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -33,12 +32,12 @@ from services.ingress.publish.operational import source_verified
 from services.ingress.web.hub import Hub, HubDep
 from shared import clock, metrics
 from shared.errors import NotFound
+from shared.records import JsonObject
 
 api = APIRouter(tags=["receiving"])
 # Any method is received; only POST is described in the OpenAPI document, as one operation.
 OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 ALL_METHODS = ["POST", *OTHER_METHODS]
-Object = dict[str, Any]
 
 
 def _url(request: Request) -> str:
@@ -105,7 +104,7 @@ async def receive_shared(
 async def receive(
     hub: Hub,
     inbound: Inbound,
-    source: Object,
+    source: JsonObject,
     received: Received,
     path: str,
     config_offset: int,

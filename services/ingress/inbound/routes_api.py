@@ -8,8 +8,6 @@ first request arrives. hookbus's own topics (``HOOKBUS_TOPIC_PREFIX``...) are re
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -26,14 +24,14 @@ from shared.destinations import check_destination
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
+from shared.records import JsonObject
 from shared.secret_headers import kept, masked
 
 api = APIRouter(prefix="/v1/routes", tags=["routes"], dependencies=[Depends(authorized)])
-Object = dict[str, Any]
 DEFAULT_TIMEOUT_MS = 15000
 
 
-def public(route: Object) -> Object:
+def public(route: JsonObject) -> JsonObject:
     """The route as the API shows it: credentials in an http destination's headers masked."""
     destination = route.get("destination") or {}
     if "headers" not in destination:
@@ -45,7 +43,7 @@ def _refuse(path: str, message: str) -> Unprocessable:
     return Unprocessable(f"{path}: {message}", [{"path": path, "msg": message}])
 
 
-async def find_route(hub: Hub, ref: str) -> Object:
+async def find_route(hub: Hub, ref: str) -> JsonObject:
     """The route ``ref``, seen after every earlier write; raise :class:`NotFound`."""
     await hub.config.fresh()
     found = hub.config.view.get("route", ref)
@@ -54,7 +52,7 @@ async def find_route(hub: Hub, ref: str) -> Object:
     return found
 
 
-async def _destination(hub: Hub, inbound: Inbound, given: Object) -> Object:
+async def _destination(hub: Hub, inbound: Inbound, given: JsonObject) -> JsonObject:
     """The destination as stored, after checking what it points at."""
     if given["type"] == "http":
         await check_destination(given["url"], hub.settings.allow_private_destinations)
@@ -84,7 +82,7 @@ def _check_source(hub: Hub, source_id: str | None) -> None:
         raise _refuse("source_id", f"no source {source_id!r}")
 
 
-def _patched_destination(current: Object, given: Object) -> Object:
+def _patched_destination(current: JsonObject, given: JsonObject) -> JsonObject:
     """A PATCH's destination: merged into the current one when its ``type`` is the same or
     left out (as a JSON merge patch: null removes a field), else a whole new one; 422 when
     the result is not a valid destination."""

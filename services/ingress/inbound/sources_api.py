@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Response
 
 from services.ingress.api.examples import answers, body_examples
@@ -18,12 +16,12 @@ from services.ingress.web.hub import Cursor, Hub, HubDep, Limit
 from services.ingress.web.paging import page
 from shared.errors import NotFound
 from shared.json_response import OrjsonResponse
+from shared.records import JsonObject
 
 api = APIRouter(prefix="/v1/sources", tags=["sources"], dependencies=[Depends(authorized)])
-Object = dict[str, Any]
 
 
-async def find_source(hub: Hub, ref: str) -> Object:
+async def find_source(hub: Hub, ref: str) -> JsonObject:
     """The source ``ref``, seen after every earlier write; raise :class:`NotFound`."""
     await hub.config.fresh()
     found = hub.config.view.get("source", ref)
@@ -32,7 +30,7 @@ async def find_source(hub: Hub, ref: str) -> Object:
     return found
 
 
-def _shown(hub: Hub, source: Object) -> Object:
+def _shown(hub: Hub, source: JsonObject) -> JsonObject:
     return public(source, hub.config.view, hub.settings.base_url)
 
 

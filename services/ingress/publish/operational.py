@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from services.ingress.web.hub import Hub
 from shared.errors import KafkaUnavailable
@@ -20,9 +19,9 @@ from shared.operational import (
     operational_app,
     publish_operational,
 )
+from shared.records import JsonObject
 
 log = logging.getLogger(__name__)
-Object = dict[str, Any]
 TRIES = 5
 
 
@@ -48,7 +47,7 @@ async def ensure_operational_app(hub: Hub, retry_delay: float = 1.0) -> None:
                 await asyncio.sleep(retry_delay)
 
 
-def endpoint_data(hub: Hub, endpoint: Object) -> Object:
+def endpoint_data(hub: Hub, endpoint: JsonObject) -> JsonObject:
     """The data of an endpoint.* event: the endpoint and its app, by id and uid."""
     app = hub.config.view.get("app", endpoint["app_id"]) or {}
     return {
@@ -59,7 +58,7 @@ def endpoint_data(hub: Hub, endpoint: Object) -> Object:
     }
 
 
-async def endpoint_event(hub: Hub, event_type: str, endpoint: Object) -> None:
+async def endpoint_event(hub: Hub, event_type: str, endpoint: JsonObject) -> None:
     """Publish ``endpoint.<what>`` about ``endpoint`` (nothing for the operational app's own)."""
     data = endpoint_data(hub, endpoint)
     await publish_operational(
@@ -71,7 +70,7 @@ async def endpoint_event(hub: Hub, event_type: str, endpoint: Object) -> None:
     )
 
 
-async def source_verified(hub: Hub, source: Object, verified_at: str) -> None:
+async def source_verified(hub: Hub, source: JsonObject, verified_at: str) -> None:
     """Publish ``source.verified`` once per source (a repeat from another copy is dropped)."""
     data = {
         "source_id": source["id"],
