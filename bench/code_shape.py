@@ -36,9 +36,11 @@ def _functions(path: Path) -> list[tuple[int, str]]:
 
 
 def _names(path: Path) -> set[str]:
-    """The test names that mirror ``path``: ``x``, ``<folder>_x`` or ``<service>_..._x``."""
+    """The test names that mirror ``path``: ``x``, ``<folder>_x``, ``<service>_x`` or
+    ``<service>_..._x``; an HTTP module ``x_api`` is mirrored by the names of ``x`` too."""
     parts = path.relative_to(ROOT).with_suffix("").parts[1:]
-    return {path.stem, "_".join(parts[-2:]), "_".join(parts)}
+    names = {path.stem, "_".join(parts[-2:]), "_".join(parts), f"{parts[0]}_{path.stem}"}
+    return names | {name.removesuffix("_api") for name in names if name.endswith("_api")}
 
 
 def main() -> None:
