@@ -69,7 +69,7 @@ def _validator(contract: Contract, version: int) -> Any:
 
 def problems(contract: Contract, record: Any) -> list[str]:
     """Every violation of ``contract`` in ``record`` as ``"<path>: <message>"``; empty if valid."""
-    version = record.get("v", 1) if isinstance(record, Mapping) else 1
+    version = record.get("v", 1) if isinstance(record, dict) else 1
     if not isinstance(version, int) or not schema_path(contract, version).exists():
         return [f"$.v: unsupported {contract.value} schema version {version!r}"]
     found = []
