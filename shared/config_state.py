@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
 
-Object = dict[str, Any]
+from shared.records import JsonObject
+
+# Still imported by services/dispatcher/endpoint_status.py (issue 12 owns it): use JsonObject.
+Object = JsonObject
 
 
 class ConfigState:
     """The objects of the config log by kind and id, with a ``uid`` index. No I/O."""
 
     def __init__(self) -> None:
-        self._objects: dict[str, dict[str, Object]] = defaultdict(dict)
+        self._objects: dict[str, dict[str, JsonObject]] = defaultdict(dict)
         self._uids: dict[tuple[str, str, str], str] = {}
 
-    def apply(self, key: str, value: Object | None) -> tuple[str, str]:
+    def apply(self, key: str, value: JsonObject | None) -> tuple[str, str]:
         """Apply one record (``value`` None deletes); return ``(kind, id)``."""
         kind, _, ident = key.partition("/")
         old = self._objects[kind].pop(ident, None)
@@ -29,11 +31,11 @@ class ConfigState:
                 self._uids[(kind, value.get("app_id", ""), value["uid"])] = ident
         return kind, ident
 
-    def get(self, kind: str, ident: str) -> Object | None:
+    def get(self, kind: str, ident: str) -> JsonObject | None:
         """The object ``kind/ident``, or None."""
         return self._objects[kind].get(ident)
 
-    def lookup(self, kind: str, ref: str, app_id: str = "") -> Object | None:
+    def lookup(self, kind: str, ref: str, app_id: str = "") -> JsonObject | None:
         """Find by id or by user-chosen ``uid``; scoped objects must belong to ``app_id``."""
         found = self._objects[kind].get(ref)
         if found is None:
@@ -43,11 +45,11 @@ class ConfigState:
             return None
         return found
 
-    def all(self, kind: str) -> Iterator[Object]:
+    def all(self, kind: str) -> Iterator[JsonObject]:
         """Every object of ``kind``, in id (creation) order."""
         objects = self._objects[kind]
         return (objects[ident] for ident in sorted(objects))
 
-    def children(self, kind: str, app_id: str) -> Iterator[Object]:
+    def children(self, kind: str, app_id: str) -> Iterator[JsonObject]:
         """Every object of ``kind`` that belongs to ``app_id``."""
         return (obj for obj in self.all(kind) if obj.get("app_id") == app_id)

@@ -20,13 +20,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from shared import metrics
-from shared.config_state import ConfigState, Object
-from shared.contracts import Contract, decode
+from shared.config_state import ConfigState
+from shared.contracts import decode_config
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.kafka_io import stop_reading
+from shared.records import JsonObject
 
 log = logging.getLogger(__name__)
-Listener = Callable[[str, str, Object | None], None]
+Listener = Callable[[str, str, JsonObject | None], None]
 
 
 class ConfigView(ConfigState):
@@ -106,7 +107,7 @@ class ConfigView(ConfigState):
             log.error("config record without a key ignored")
             return
         try:
-            data = None if value is None else decode(Contract.CONFIG, value)["data"]
+            data = None if value is None else decode_config(value)["data"]
         except BadRecord as exc:
             log.error("config record ignored", extra={"key": key.decode(), "reason": exc.reason})
             return

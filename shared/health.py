@@ -25,13 +25,13 @@ log = logging.getLogger(__name__)
 def health_router(checks: Readiness) -> APIRouter:
     """Routes answering ``/healthz`` (the process is alive), ``/readyz`` (every check true) and
     ``/metrics`` (Prometheus)."""
-    router = APIRouter(tags=["operations"])
+    api = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="The process is alive")
+    @api.get("/healthz", summary="The process is alive")
     async def healthz() -> OrjsonResponse:
         return OrjsonResponse({"status": "ok"})
 
-    @router.get("/readyz", summary="Kafka reachable and configuration caught up")
+    @api.get("/readyz", summary="Kafka reachable and configuration caught up")
     async def readyz() -> OrjsonResponse:
         results = checks()
         ready = all(results.values())
@@ -40,7 +40,7 @@ def health_router(checks: Readiness) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get(
+    @api.get(
         "/metrics",
         summary="Prometheus metrics of this process (text format)",
         response_class=PlainTextResponse,
@@ -49,7 +49,7 @@ def health_router(checks: Readiness) -> APIRouter:
     async def prometheus() -> Response:
         return Response(await metrics.exposition(), media_type=metrics.CONTENT_TYPE_LATEST)
 
-    return router
+    return api
 
 
 def start_http(

@@ -15,12 +15,12 @@ The replies may arrive in any order; the ingress adds them up (one per pending h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from shared.records import JsonObject
 from shared.request_reply import Reply, ReplyAddress, reply_record
 
-Object = dict[str, Any]
 KIND = "inbound"
 ROUTER, DISPATCHER = "router", "dispatcher"
 
@@ -37,7 +37,9 @@ def status_of(entries: Iterable[Mapping[str, Any]]) -> int:
 
 
 def routed_reply(
-    inbound: Mapping[str, Any], entries: list[Object], duplicate_of: str | None = None
+    inbound: Mapping[str, Any],
+    entries: Sequence[Mapping[str, Any]],
+    duplicate_of: str | None = None,
 ) -> tuple[bytes, bytes] | None:
     """The router's reply ``(key, value)`` for ``inbound``'s waiting ingress, or None when
     nobody waits. ``entries`` are the routing entries (contracts/inbound_routed.v1);
@@ -46,14 +48,16 @@ def routed_reply(
     reply_to = inbound.get("reply_to")
     if not reply_to:
         return None
-    body: Object = {"inbound_id": inbound["id"], "from": ROUTER, "routes": entries}
+    body: JsonObject = {"inbound_id": inbound["id"], "from": ROUTER, "routes": list(entries)}
     status = status_of(entries)
     if duplicate_of is not None:
         body["duplicate_of"], status = duplicate_of, 200
     return reply_record(ReplyAddress.from_record(reply_to), Reply(KIND, status, body))
 
 
-def forwarded_reply(delivery: Mapping[str, Any], entry: Object) -> tuple[bytes, bytes] | None:
+def forwarded_reply(
+    delivery: Mapping[str, Any], entry: Mapping[str, Any]
+) -> tuple[bytes, bytes] | None:
     """The dispatcher's reply ``(key, value)`` with one http route's ``entry``, or None when
     nobody waits for this delivery."""
     reply_to = delivery.get("reply_to")

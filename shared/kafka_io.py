@@ -7,16 +7,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
 from shared import clock
-from shared.contracts import Contract, encode
+from shared.contracts import encode_dead_letter
 from shared.errors import KafkaUnavailable
 from shared.record_fit import fit_text
+from shared.records import DeadLetterRecord
 from shared.tier_partitions import align_tiers, partition_count
 from shared.topics import MAX_RECORD_BYTES, RETRY_PREFIX, Topic, TopicSpec, layout, physical
 
@@ -136,7 +136,7 @@ def dead_letter(
     The copy of the record is cut short (and the reason says so) when the dead letter would
     not fit a Kafka record; the origin still names where the whole of it is.
     """
-    record: dict[str, Any] = {
+    record: DeadLetterRecord = {
         "v": 1,
         "reason": reason,
         "kind": kind,
@@ -151,10 +151,8 @@ def dead_letter(
         "at": clock.iso(),
     }
     whole = record["record"]
-    letter, kept = fit_text(
-        lambda text: encode(Contract.DEAD_LETTER, {**record, "record": text}), whole
-    )
+    letter, kept = fit_text(lambda text: encode_dead_letter({**record, "record": text}), whole)
     if kept == len(whole):
         return letter
     record["reason"] = f"{reason} (record cut to its first {kept} of {len(whole)} characters)"
-    return encode(Contract.DEAD_LETTER, {**record, "record": whole[:kept]})
+    return encode_dead_letter({**record, "record": whole[:kept]})

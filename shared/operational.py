@@ -24,18 +24,19 @@ what happened and go through the router's duplicate window, so they are delivere
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
 from shared import clock
-from shared.contracts import Contract, encode
+from shared.contracts import encode_event
 from shared.errors import KafkaUnavailable
 from shared.ids import derived_id, new_id
 from shared.kafka_io import send
+from shared.records import EventRecord, JsonObject
 
 log = logging.getLogger(__name__)
-Object = dict[str, Any]
 
 OPERATIONAL_UID = "operational"
 # Fixed: every process and copy names the same app (its time part is zero: it sorts first).
@@ -52,7 +53,7 @@ EVENT_TYPES = (
 )
 
 
-def operational_app(now: str | None = None) -> Object:
+def operational_app(now: str | None = None) -> JsonObject:
     """The built-in app as stored in the config log."""
     at = now or clock.iso()
     return {
@@ -71,8 +72,8 @@ def is_operational(app_id: str | None) -> bool:
 
 
 def operational_event(
-    event_type: str, data: Object, *, once_key: str | None = None, config_offset: int = 0
-) -> Object:
+    event_type: str, data: JsonObject, *, once_key: str | None = None, config_offset: int = 0
+) -> EventRecord:
     """The events-topic record (contracts/event.v1) of one operational event.
 
     ``once_key`` names what happened (e.g. ``"source.verified/src_..."``): the message id is
@@ -100,7 +101,7 @@ async def publish_operational(
     producer: AIOKafkaProducer,
     events_topic: str,
     event_type: str,
-    data: Object,
+    data: JsonObject,
     *,
     once_key: str | None = None,
     config_offset: int = 0,
@@ -116,7 +117,7 @@ async def publish_operational(
         return False
     record = operational_event(event_type, data, once_key=once_key, config_offset=config_offset)
     try:
-        await send(producer, events_topic, OPERATIONAL_APP_ID, encode(Contract.EVENT, record))
+        await send(producer, events_topic, OPERATIONAL_APP_ID, encode_event(record))
     except KafkaUnavailable as exc:
         log.warning(
             "operational event not published",
@@ -126,7 +127,7 @@ async def publish_operational(
     return True
 
 
-def task_completed_data(task: Object) -> Object:
+def task_completed_data(task: Mapping[str, Any]) -> JsonObject:
     """The data of ``task.completed``, from a task as ``GET /v1/tasks/{task}`` shows it."""
     return {
         "task_id": task["id"],
@@ -140,7 +141,7 @@ def task_completed_data(task: Object) -> Object:
 
 
 async def publish_task_completed(
-    producer: AIOKafkaProducer, events_topic: str, task: Object
+    producer: AIOKafkaProducer, events_topic: str, task: Mapping[str, Any]
 ) -> bool:
     """Tell the operator that ``task`` ended (``done`` or ``failed``); told once per task id,
     nothing for a task on the operational app itself. Never raises for Kafka (see

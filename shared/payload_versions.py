@@ -15,10 +15,10 @@ from typing import Any
 
 from shared.type_patterns import accepts_type
 
-Object = Mapping[str, Any]
 
-
-def chosen(event_type: Object | None, endpoint: Object) -> Object | None:
+def chosen(
+    event_type: Mapping[str, Any] | None, endpoint: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
     """The version of ``event_type`` that ``endpoint`` gets (None when the type has none):
     the one named by the endpoint's ``version``, else (absent, or a name the type lacks) the
     current one."""
@@ -32,7 +32,7 @@ def chosen(event_type: Object | None, endpoint: Object) -> Object | None:
     return dict(versions[-1])
 
 
-def transform_for(event_type: Object | None, endpoint: Object) -> str | None:
+def transform_for(event_type: Mapping[str, Any] | None, endpoint: Mapping[str, Any]) -> str | None:
     """The JMESPath that shapes the body: the endpoint's own, else its version's, else None."""
     own = endpoint.get("transform")
     if own:
@@ -42,7 +42,9 @@ def transform_for(event_type: Object | None, endpoint: Object) -> str | None:
     return str(found) if found else None
 
 
-def headers_for(event_type: Object | None, endpoint: Object) -> dict[str, str]:
+def headers_for(
+    event_type: Mapping[str, Any] | None, endpoint: Mapping[str, Any]
+) -> dict[str, str]:
     """``{version_header: version name}`` when the type has versions and names a header."""
     header = (event_type or {}).get("version_header")
     version = chosen(event_type, endpoint)
@@ -51,7 +53,9 @@ def headers_for(event_type: Object | None, endpoint: Object) -> dict[str, str]:
     return {str(header).lower(): str(version["name"])}
 
 
-def covered(endpoint: Object, catalogue: Iterable[Object]) -> list[Object]:
+def covered(
+    endpoint: Mapping[str, Any], catalogue: Iterable[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
     """The catalogue entries with versions that the endpoint's ``event_types`` cover."""
     return [
         event_type
@@ -60,12 +64,12 @@ def covered(endpoint: Object, catalogue: Iterable[Object]) -> list[Object]:
     ]
 
 
-def version_names(event_types: Iterable[Object]) -> set[str]:
+def version_names(event_types: Iterable[Mapping[str, Any]]) -> set[str]:
     """Every version name of ``event_types``."""
     return {str(v["name"]) for t in event_types for v in t.get("versions") or []}
 
 
-def is_legacy(endpoint: Object, catalogue: Iterable[Object]) -> bool:
+def is_legacy(endpoint: Mapping[str, Any], catalogue: Iterable[Mapping[str, Any]]) -> bool:
     """True when the endpoint's ``version`` is set and is not the current version of some
     type it receives that has that version."""
     wanted = endpoint.get("version")

@@ -15,12 +15,14 @@ the replies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.partitioner import murmur2
 
-from shared.contracts import Contract, encode
+from shared.contracts import encode_reply
+from shared.records import ReplyRecord
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class ReplyAddress:
         return {"instance": self.instance, "correlation_id": self.correlation_id}
 
     @classmethod
-    def from_record(cls, data: dict[str, Any]) -> ReplyAddress:
+    def from_record(cls, data: Mapping[str, Any]) -> ReplyAddress:
         """The address in a request record's ``reply_to``."""
         return cls(str(data["instance"]), str(data["correlation_id"]))
 
@@ -57,7 +59,7 @@ def reply_partition(instance: str, partitions: int) -> int:
 
 def reply_record(address: ReplyAddress, reply: Reply) -> tuple[bytes, bytes]:
     """The ``(key, value)`` of the replies record answering ``address``."""
-    record = {
+    record: ReplyRecord = {
         "v": 1,
         "correlation_id": address.correlation_id,
         "instance": address.instance,
@@ -65,4 +67,4 @@ def reply_record(address: ReplyAddress, reply: Reply) -> tuple[bytes, bytes]:
         "status": reply.status,
         "body": reply.body,
     }
-    return address.instance.encode(), encode(Contract.REPLY, record)
+    return address.instance.encode(), encode_reply(record)

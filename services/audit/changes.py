@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 import orjson
 from sqlalchemy import ColumnElement, Engine, Select, Table, and_, func, not_, or_, select
 
-from services.audit.inbound_queries import get_inbound
-from services.audit.inbound_schema import inbound_requests
+from services.audit.inbound.queries import get_inbound
+from services.audit.inbound.schema import inbound_requests
 from services.audit.objects import attempt_object, message_object
 from services.audit.schema import attempts, messages
 from shared.errors import Unprocessable

@@ -9,14 +9,12 @@ import logging
 import uvicorn
 from aiokafka import AIOKafkaConsumer
 
-from services.audit.api import build_app
-from services.audit.erasure_api import AppRetention, erasure_routes
+from services.audit.app_retention import AppRetention
+from services.audit.http_app import build_app
+from services.audit.hub import Hub
 from services.audit.ingest import Ingestor
-from services.audit.recovery import recovery_routes
-from services.audit.redrive import redrive_routes
 from services.audit.retention import Retention
 from services.audit.store import Store
-from services.audit.task_api import task_routes
 from services.audit.task_events import announcer
 from services.audit.task_worker import TaskWorker, task_consumer
 from shared import consumer_lag, lifecycle
@@ -96,15 +94,7 @@ async def serve(settings: Settings) -> int:
         # Listening before consuming: /readyz says what is missing, and a taken port ends
         # the service before it joins the consumer group.
         server, http = start_http(
-            build_app(
-                store,
-                settings.admin_token,
-                readiness,
-                recovery_routes(store, producer, settings.topic_prefix),
-                task_routes(store, producer, settings.topic_prefix),
-                redrive_routes(store, producer, settings.topic_prefix),
-                erasure_routes(store, producer, settings.topic_prefix),
-            ),
+            build_app(Hub(store, producer, settings.topic_prefix), settings.admin_token, readiness),
             settings.http_host,
             settings.audit_port,
         )

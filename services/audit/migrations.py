@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, inspect, select, text
 
-from services.audit import inbound_schema, schema, task_schema
+from services.audit import schema, task_schema
+from services.audit.inbound import schema as inbound_schema
 from shared import clock
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Keyset pagination, newest first: SQL for one page, and opaque cursors for the API.
+"""Keyset pagination, newest first: SQL for one page, and its answer with the shared cursor
+(:mod:`shared.cursors`).
 
 A page is ordered by a unique key such as ``(ts_ms, id)`` descending; the cursor is the key of
 the last row shown, so the next page starts strictly below it whatever was written meanwhile
@@ -7,20 +8,15 @@ the last row shown, so the next page starts strictly below it whatever was writt
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import orjson
 from sqlalchemy import ColumnElement, Select, and_, or_
 
-from shared.errors import Unprocessable
+from shared.cursors import Key, encode_cursor
 from shared.json_response import OrjsonResponse
 
-Key = tuple[Any, ...]
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 250
+__all__ = ["Key", "Page", "answer", "below", "cut", "newest_first"]
 
 
 class Page(NamedTuple):
@@ -65,32 +61,6 @@ def cut(objects: list[dict[str, Any]], keys: list[Key], limit: int) -> Page:
     return Page(objects[:limit], keys[limit - 1] if more else None)
 
 
-def encode_cursor(key: Key | None) -> str | None:
-    """The opaque cursor text for ``key`` (base64url of its JSON, unpadded)."""
-    if key is None:
-        return None
-    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode().rstrip("=")
-
-
 def answer(page: Page) -> OrjsonResponse:
     """A list route's answer: ``{"data": [...], "next_cursor": str|null}``."""
     return OrjsonResponse({"data": page.data, "next_cursor": encode_cursor(page.next_key)})
-
-
-def decode_cursor(text: str | None, shape: Sequence[type]) -> Key | None:
-    """The key a cursor stands for; raise :class:`Unprocessable` when it is not one of ours."""
-    if not text:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        values = orjson.loads(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise Unprocessable("invalid cursor", {"cursor": text}) from exc
-    valid = (
-        isinstance(values, list)
-        and len(values) == len(shape)
-        and all(type(v) is kind for v, kind in zip(values, shape, strict=False))
-    )
-    if not valid:
-        raise Unprocessable("invalid cursor", {"cursor": text})
-    return tuple(values)

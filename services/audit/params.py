@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Query
 
-from services.audit.paging import MAX_LIMIT
 from services.audit.rows import epoch_ms
+from shared.cursors import MAX_LIMIT
 from shared.errors import Unprocessable
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

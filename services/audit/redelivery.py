@@ -19,6 +19,7 @@ from sqlalchemy import Engine, and_, func, select
 from services.audit.schema import attempts
 from shared import clock
 from shared.ids import new_id
+from shared.records import DeliveryRecord, EventRecord
 from shared.transforms import FAILED as TRANSFORM_FAILED
 
 ENDED_FAILED = ("failed", "exhausted")
@@ -77,7 +78,7 @@ def ended_failed_since(
     return [row for row in last.values() if row["outcome"] in ENDED_FAILED]
 
 
-def delivery_from(row: Mapping[Any, Any], config_offset: int) -> dict[str, Any]:
+def delivery_from(row: Mapping[Any, Any], config_offset: int) -> DeliveryRecord:
     """A first-attempt delivery record (contracts/delivery.v1) repeating ``row``'s request."""
     request = orjson.loads(row["request"])
     content_type = request.get("headers", {}).get("content-type", CONTENT_TYPES[0])
@@ -104,7 +105,7 @@ def unrendered(row: Mapping[Any, Any]) -> bool:
 
 def event_for(
     message: Mapping[str, Any], app_id: str, endpoint_id: str, config_offset: int
-) -> dict[str, Any]:
+) -> EventRecord:
     """An event record (contracts/event.v1) sending the stored ``message`` (as the API shows
     it) to ``endpoint_id`` alone; outside the duplicate check, being the message itself."""
     return {

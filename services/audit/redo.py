@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Engine
 
 from services.audit import queries, redelivery
-from shared.contracts import Contract, encode
+from shared.contracts import encode_delivery, encode_event
 from shared.kafka_io import send
 from shared.topics import Topic, physical
 
@@ -39,12 +39,10 @@ def again(engine: Engine, prefix: str, row: Mapping[Any, Any], offset: int) -> R
         message = queries.get_message(engine, row["app_id"], row["message_id"])
         if message is not None:
             event = redelivery.event_for(message, row["app_id"], row["endpoint_id"], offset)
-            return Redo(
-                physical(prefix, Topic.EVENTS), row["app_id"], encode(Contract.EVENT, event)
-            )
+            return Redo(physical(prefix, Topic.EVENTS), row["app_id"], encode_event(event))
     record = redelivery.delivery_from(row, offset)
     deliveries = physical(prefix, Topic.DELIVERIES)
-    return Redo(deliveries, row["endpoint_id"], encode(Contract.DELIVERY, record))
+    return Redo(deliveries, row["endpoint_id"], encode_delivery(record))
 
 
 async def produce(producer: AIOKafkaProducer, redos: Sequence[Redo]) -> None:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Column, Connection, Engine, Table, delete, func, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
-from services.audit.inbound_retention import prune_inbound
+from services.audit.inbound.retention import prune_inbound
 from services.audit.schema import attempts, dead_letters, message_channels, messages
 from services.audit.task_schema import task_progress, tasks
 

@@ -16,10 +16,12 @@ from sqlalchemy import Engine
 
 from services.audit import changes
 from services.audit.changes import ATTEMPTS, INBOUND, MESSAGES, Log
+from services.audit.hub import HubDep
 from shared.json_response import OrjsonResponse
 
 APP_LOGS = (MESSAGES, ATTEMPTS)
 INBOUND_LOGS = (INBOUND,)
+api = APIRouter(prefix="/v1/streams", tags=["streams"])
 
 
 def _page(
@@ -33,22 +35,17 @@ def _page(
     return {"events": events, "position": changes.encode_position(after), "more": more}
 
 
-def stream_routes(db: Engine) -> APIRouter:
-    """The two stream page routes over ``db``; each query runs in a worker thread."""
-    router = APIRouter(prefix="/v1/streams", tags=["streams"])
+@api.get("/apps/{app_id}")
+async def app_page(hub: HubDep, app_id: str, position: str | None = None) -> OrjsonResponse:
+    """Messages and attempts of ``app_id`` stored after ``position``."""
+    where = {"app_id": app_id}
+    return OrjsonResponse(await asyncio.to_thread(_page, hub.db, APP_LOGS, where, position))
 
-    @router.get("/apps/{app_id}")
-    async def app_page(app_id: str, position: str | None = None) -> OrjsonResponse:
-        """Messages and attempts of ``app_id`` stored after ``position``."""
-        where = {"app_id": app_id}
-        return OrjsonResponse(await asyncio.to_thread(_page, db, APP_LOGS, where, position))
 
-    @router.get("/inbound")
-    async def inbound_page(
-        source_id: str | None = None, position: str | None = None
-    ) -> OrjsonResponse:
-        """Received requests (of one source) stored after ``position``."""
-        where = {} if source_id is None else {"source_id": source_id}
-        return OrjsonResponse(await asyncio.to_thread(_page, db, INBOUND_LOGS, where, position))
-
-    return router
+@api.get("/inbound")
+async def inbound_page(
+    hub: HubDep, source_id: str | None = None, position: str | None = None
+) -> OrjsonResponse:
+    """Received requests (of one source) stored after ``position``."""
+    where = {} if source_id is None else {"source_id": source_id}
+    return OrjsonResponse(await asyncio.to_thread(_page, hub.db, INBOUND_LOGS, where, position))

@@ -8,24 +8,27 @@ stored at once too so that reading it right after never misses it; audit's task 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Literal, cast
 
-from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.audit import task_queries
-from services.audit.paging import DEFAULT_LIMIT, answer, decode_cursor
+from services.audit.hub import Hub, HubDep
+from services.audit.paging import answer
 from services.audit.params import TIME_KEY, Limit, moment
-from services.audit.store import Store
 from services.audit.task_rows import task_rows
 from shared import clock
-from shared.contracts import Contract, encode
+from shared.contracts import encode_task
+from shared.cursors import DEFAULT_LIMIT, decode_cursor
 from shared.errors import NotFound, Unprocessable
 from shared.ids import new_id
 from shared.json_response import OrjsonResponse
 from shared.kafka_io import send
+from shared.records import TaskParams, TaskRecord
 from shared.topics import Topic, physical
+
+api = APIRouter(prefix="/v1", tags=["tasks"])
 
 
 class ReplayIn(BaseModel):
@@ -39,62 +42,58 @@ class ReplayIn(BaseModel):
 
 
 async def start_task(
-    store: Store,
-    producer: AIOKafkaProducer,
-    prefix: str,
-    request: dict[str, Any],
+    hub: Hub, kind: str, app_id: str, params: TaskParams, created_at: str, config_offset: int
 ) -> str:
-    """Produce the task ``request`` record (``kind``, ``app_id``, ``params``, ``created_at``,
-    ``config_offset``) under a new id, then store it; return the id.
+    """Produce a task's request record (``kind`` replay or recover) under a new id, then store
+    it; return the id.
 
     Raises :class:`shared.errors.KafkaUnavailable` when Kafka did not acknowledge it.
     """
-    record = {"v": 1, "type": "request", "id": new_id("task"), **request}
-    value = encode(Contract.TASK, record)
-    await send(producer, physical(prefix, Topic.TASKS), record["id"], value)
-    await asyncio.to_thread(store.write_batch, task_rows(record))
+    record: TaskRecord = {
+        "v": 1,
+        "type": "request",
+        "id": new_id("task"),
+        "kind": kind,
+        "app_id": app_id,
+        "params": params,
+        "created_at": created_at,
+        "config_offset": config_offset,
+    }
+    value = encode_task(record)
+    await send(hub.writer, physical(hub.prefix, Topic.TASKS), record["id"], value)
+    await asyncio.to_thread(hub.store.write_batch, task_rows(record))
     return str(record["id"])
 
 
-def task_routes(store: Store, producer: AIOKafkaProducer, prefix: str) -> APIRouter:
-    """``POST /v1/apps/{app_id}/replay``, ``GET /v1/tasks`` and ``GET /v1/tasks/{task_id}``."""
-    db = store.engine
-    router = APIRouter(prefix="/v1", tags=["tasks"])
+@api.post("/apps/{app_id}/replay", status_code=202)
+async def replay(hub: HubDep, app_id: str, body: ReplayIn) -> OrjsonResponse:
+    """Start a replay task; ``since``/``until`` bound the messages' timestamps."""
+    since = moment("since", body.since)
+    if body.until is not None and moment("until", body.until) <= since:
+        raise Unprocessable("until must be after since", {"since": body.since})
+    params = cast(TaskParams, body.model_dump(exclude={"config_offset"}))
+    task_id = await start_task(
+        hub, "replay", app_id, params, clock.iso(), config_offset=body.config_offset
+    )
+    return OrjsonResponse({"id": task_id}, status_code=202)
 
-    @router.post("/apps/{app_id}/replay", status_code=202)
-    async def replay(app_id: str, body: ReplayIn) -> OrjsonResponse:
-        """Start a replay task; ``since``/``until`` bound the messages' timestamps."""
-        since = moment("since", body.since)
-        if body.until is not None and moment("until", body.until) <= since:
-            raise Unprocessable("until must be after since", {"since": body.since})
-        params = body.model_dump(exclude={"config_offset"})
-        request = {
-            "kind": "replay",
-            "app_id": app_id,
-            "params": params,
-            "created_at": clock.iso(),
-            "config_offset": body.config_offset,
-        }
-        task_id = await start_task(store, producer, prefix, request)
-        return OrjsonResponse({"id": task_id}, status_code=202)
 
-    @router.get("/tasks")
-    async def task_list(
-        app_id: str | None = None, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
-    ) -> OrjsonResponse:
-        """Tasks, newest first."""
-        key = decode_cursor(cursor, TIME_KEY)
-        page = await asyncio.to_thread(
-            task_queries.list_tasks, db, app_id=app_id, limit=limit, cursor=key
-        )
-        return answer(page)
+@api.get("/tasks")
+async def task_list(
+    hub: HubDep, app_id: str | None = None, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+) -> OrjsonResponse:
+    """Tasks, newest first."""
+    key = decode_cursor(cursor, TIME_KEY)
+    page = await asyncio.to_thread(
+        task_queries.list_tasks, hub.db, app_id=app_id, limit=limit, cursor=key
+    )
+    return answer(page)
 
-    @router.get("/tasks/{task_id}")
-    async def task(task_id: str) -> OrjsonResponse:
-        """One task with its progress, or 404."""
-        found = await asyncio.to_thread(task_queries.get_task, db, task_id)
-        if found is None:
-            raise NotFound(f"task {task_id!r} not found", {"task": task_id})
-        return OrjsonResponse(found)
 
-    return router
+@api.get("/tasks/{task_id}")
+async def task(hub: HubDep, task_id: str) -> OrjsonResponse:
+    """One task with its progress, or 404."""
+    found = await asyncio.to_thread(task_queries.get_task, hub.db, task_id)
+    if found is None:
+        raise NotFound(f"task {task_id!r} not found", {"task": task_id})
+    return OrjsonResponse(found)

@@ -13,6 +13,7 @@ from services.audit.rows import Origin, Row, epoch_ms, to_json
 from services.audit.schema import expunged_messages
 from services.audit.task_schema import task_progress, tasks
 from shared import clock
+from shared.records import TaskRecord
 
 
 def task_rows(record: Mapping[str, Any], _origin: Origin | None = None) -> list[tuple[Table, Row]]:
@@ -71,7 +72,7 @@ def task_object(task: Mapping[Any, Any], progress: Mapping[Any, Any] | None) -> 
 
 def progress_record(
     task_id: str, state: Mapping[str, Any], status: str, finished_at: str | None, started: bool
-) -> dict[str, Any]:
+) -> TaskRecord:
     """The progress record (contracts/task.v1) of ``task_id`` in ``state`` (its ``seq``,
     ``total``, ``done``, ``sent``, ``cursor``, ``resumes``, ``error``)."""
     return {

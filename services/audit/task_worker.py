@@ -33,9 +33,10 @@ from services.audit.task_offsets import TaskOffsets
 from services.audit.task_queries import get_task, task_state
 from services.audit.task_rows import progress_record, task_rows
 from shared import clock
-from shared.contracts import Contract, decode, encode
+from shared.contracts import decode_task, encode_task
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.kafka_io import send
+from shared.records import TaskRecord
 from shared.settings import Settings
 from shared.topics import MAX_RECORD_BYTES, Topic, physical
 
@@ -63,7 +64,7 @@ def task_consumer(settings: Settings) -> AIOKafkaConsumer:
 class Job:
     """A task in hand: its request record, where it was read, and its current progress."""
 
-    request: dict[str, Any]
+    request: TaskRecord
     tp: TopicPartition
     offset: int
     state: dict[str, Any] = field(default_factory=dict)
@@ -122,7 +123,7 @@ class TaskWorker:
             for record in records:
                 self._offsets.read(tp, record.offset)
                 try:
-                    value = decode(Contract.TASK, record.value)
+                    value = decode_task(record.value)
                 except BadRecord as exc:  # audit's log consumer dead-letters it
                     log.warning("bad task record skipped", extra={"reason": exc.reason})
                     continue
@@ -255,7 +256,7 @@ class TaskWorker:
         """Produce the task's next progress record, then store it (so reads see it at once)."""
         job.state["seq"] = job.state.get("seq", -1) + 1
         record = progress_record(job.id, job.state, status, finished_at, started)
-        await send(self._producer, self._topic, job.id, encode(Contract.TASK, record))
+        await send(self._producer, self._topic, job.id, encode_task(record))
         await asyncio.to_thread(self._store.write_batch, task_rows(record))
 
     async def _commit(self) -> None:

@@ -4,32 +4,31 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.ingress import (
-    apps,
-    dashboard,
-    dead_letters,
-    delivery_log,
-    docs_page,
-    endpoint_secrets,
-    endpoints,
-    erasure,
-    errors,
-    event_types,
-    filter_check,
-    messages,
-    portal_access,
-    streams,
-    tasks,
+from services.ingress import dashboard
+from services.ingress.api import (
+    apps_api,
+    dead_letters_api,
+    delivery_log_api,
+    endpoint_secrets_api,
+    endpoints_api,
+    erasure_api,
+    event_types_api,
+    filter_check_api,
+    messages_api,
+    portal_access_api,
+    recovery_api,
+    streams_api,
+    tasks_api,
 )
-from services.ingress.bearer_challenge import BearerChallenge
 from services.ingress.front_door import FrontDoor
-from services.ingress.inbound import api as inbound_api
+from services.ingress.inbound import http_app as inbound_http
 from services.ingress.json_bodies import JsonBodies
-from services.ingress.portal_gate import PortalGate
-from services.ingress.recovery import router as recovery_router
-from services.ingress.single_query import SingleQuery
-from services.ingress.state import Ingress
-from services.ingress.trailing_slash import TrailingSlash
+from services.ingress.web import docs_page, errors
+from services.ingress.web.bearer_challenge import BearerChallenge
+from services.ingress.web.hub import Hub
+from services.ingress.web.portal_gate import PortalGate
+from services.ingress.web.single_query import SingleQuery
+from services.ingress.web.trailing_slash import TrailingSlash
 from shared.health import health_router
 from shared.json_response import OrjsonResponse
 
@@ -45,7 +44,7 @@ in Kafka; a configuration change is visible to every later call.
 """
 
 
-def create_app(hub: Ingress) -> FastAPI:
+def create_app(hub: Hub) -> FastAPI:
     """Build the application around the running ingress resources."""
     app = FastAPI(
         title="hookbus",
@@ -55,12 +54,12 @@ def create_app(hub: Ingress) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.ingress = hub
+    app.state.hub = hub
     errors.install(app)
     body_limit = hub.settings.max_payload_bytes + BODY_OVERHEAD
 
     def limit_for(path: str) -> int:
-        if inbound_api.is_receiving(path):
+        if inbound_http.is_receiving(path):
             return hub.settings.max_body
         return BATCH_BODY_LIMIT if path.endswith("/batch") else body_limit
 
@@ -83,18 +82,18 @@ def create_app(hub: Ingress) -> FastAPI:
     app.include_router(health_router(readiness))
     docs_page.install(app)
     dashboard.install(app)
-    app.include_router(apps.router)
-    app.include_router(endpoints.router)
-    app.include_router(endpoint_secrets.router)
-    app.include_router(event_types.router)
-    app.include_router(messages.router)
-    app.include_router(delivery_log.router)
-    app.include_router(streams.router)  # before /v1/inbound/{id} would take /stream
-    inbound_api.install(app, hub)
-    app.include_router(recovery_router)
-    app.include_router(tasks.router)
-    app.include_router(dead_letters.router)
-    app.include_router(erasure.router)
-    app.include_router(filter_check.router)
-    app.include_router(portal_access.router)
+    app.include_router(apps_api.api)
+    app.include_router(endpoints_api.api)
+    app.include_router(endpoint_secrets_api.api)
+    app.include_router(event_types_api.api)
+    app.include_router(messages_api.api)
+    app.include_router(delivery_log_api.api)
+    app.include_router(streams_api.api)  # before /v1/inbound/{id} would take /stream
+    inbound_http.install(app, hub)
+    app.include_router(recovery_api.api)
+    app.include_router(tasks_api.api)
+    app.include_router(dead_letters_api.api)
+    app.include_router(erasure_api.api)
+    app.include_router(filter_check_api.api)
+    app.include_router(portal_access_api.api)
     return app

@@ -19,7 +19,8 @@ from shared.local_kafka import LocalBroker
 from shared.local_kafka.broker import free_ports
 from shared.local_kafka.errors import LocalKafkaError
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 APP_KEYS = {"id", "uid", "name", "metadata", "retention", "created_at", "updated_at"}

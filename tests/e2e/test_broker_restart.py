@@ -15,7 +15,8 @@ from shared.local_kafka import LocalBroker
 from shared.local_kafka.broker import free_ports
 from shared.local_kafka.errors import LocalKafkaError
 from tests.support.receiver import Receiver
-from tests.support.stack import Stack, assert_stopped_cleanly, poll
+from tests.support.stack import Stack, assert_stopped_cleanly
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 MESSAGES = 1500

@@ -19,7 +19,8 @@ from tests.support.inbound import logged
 from tests.support.inbound import send as receive
 from tests.support.outbound import of_type, with_id
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, free_port, poll
+from tests.support.stack import Stack, free_port
+from tests.support.waiting import poll
 
 
 def test_manage_and_send_reach_the_receiver(

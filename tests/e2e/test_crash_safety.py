@@ -10,7 +10,8 @@ import pytest
 
 from tests.support.outbound import Ledger
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 MESSAGES = 3000

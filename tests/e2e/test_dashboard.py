@@ -21,7 +21,8 @@ from tests.support.browser import Watch, launched, watched_context
 from tests.support.inbound import logged, route, send, source
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Receiver
-from tests.support.stack import REPO, Stack, poll
+from tests.support.stack import REPO, Stack
+from tests.support.waiting import poll
 
 DOCS_SHOT = REPO / "docs" / "dashboard-endpoint.png"
 # One quick retry, so a failing delivery reaches its last attempt while the page is open.

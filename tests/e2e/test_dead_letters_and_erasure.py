@@ -11,7 +11,8 @@ from aiokafka import AIOKafkaProducer
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Received, Receiver
 from tests.support.sse import SseClient
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 # One short retry, so a failing delivery is exhausted (dead-lettered) within seconds.
 STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s", "HOOKBUS_RETENTION_INTERVAL": "1s"}

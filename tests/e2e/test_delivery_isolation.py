@@ -11,7 +11,8 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from tests.support.receiver import Received, Receiver
 from tests.support.scripted import Script, attempts_of, of, publish
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 3

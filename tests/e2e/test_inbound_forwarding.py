@@ -16,7 +16,8 @@ from tests.e2e.test_publish_safety import second_ingress
 from tests.support.inbound import logged, route, send, source
 from tests.support.outbound import new_app
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 Object = dict[str, Any]
 

@@ -16,7 +16,8 @@ from tests.support.inbound import send, source
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Receiver
 from tests.support.sse import SseClient
-from tests.support.stack import REPO, Stack, free_port, poll
+from tests.support.stack import REPO, Stack, free_port
+from tests.support.waiting import poll
 
 STACK_ENV = {"HOOKBUS_STREAM_KEEPALIVE": "1s"}
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 BIG = b"y" * (100 * 1024)
 

@@ -25,7 +25,8 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import REPO, free_port, poll
+from tests.support.stack import REPO, free_port
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 SERVICES = {"ingress": "HTTP", "audit": "AUDIT", "router": "ROUTER", "dispatcher": "DISPATCHER"}

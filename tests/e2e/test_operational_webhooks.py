@@ -13,7 +13,8 @@ from shared.operational import OPERATIONAL_APP_ID
 from tests.support.inbound import send, source
 from tests.support.outbound import body, new_app, new_endpoint, publish
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 STACK_ENV = {"HOOKBUS_RETRY_SCHEDULE": "1s"}
 Object = dict[str, Any]

@@ -18,7 +18,8 @@ from tests.e2e.test_kafka_interface import dead_letters, produce
 from tests.support.inbound import route, send, source
 from tests.support.outbound import arrives, body, new_app, new_endpoint, publish, with_id
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 Object = dict[str, Any]
 DEPLOYED = "environment:code:deployed"

@@ -6,7 +6,8 @@ import orjson
 from standardwebhooks.webhooks import Webhook
 
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 
 def of_type(event_type: str):  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ import orjson
 
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 PATH_VALUES = {
     "ep": "ep_x",

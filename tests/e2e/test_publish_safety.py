@@ -18,7 +18,8 @@ from aiokafka.errors import KafkaError
 
 from tests.support.outbound import arrives, body, ids, new_app, new_endpoint, with_id
 from tests.support.receiver import Receiver
-from tests.support.stack import REPO, Stack, free_port, poll
+from tests.support.stack import REPO, Stack, free_port
+from tests.support.waiting import poll
 
 STACK_ENV = {"HOOKBUS_VERDICT_TIMEOUT": "2s"}
 

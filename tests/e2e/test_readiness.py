@@ -16,8 +16,9 @@ from aiokafka import AIOKafkaProducer
 
 from shared.kafka_io import ensure_topics
 from shared.topics import layout
-from tests.support.stack import SERVICES, Stack, assert_stopped_cleanly, poll
+from tests.support.stack import SERVICES, Stack, assert_stopped_cleanly
 from tests.support.topics import topic_names
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 RECORDS = 3000

@@ -12,7 +12,8 @@ from standardwebhooks.webhooks import Webhook
 from shared import clock
 from tests.support.receiver import Receiver
 from tests.support.scripted import Script, attempts_of, of, publish
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 SLACK = 0.05  # arrival times are taken by the receiver thread: allow for its scheduling

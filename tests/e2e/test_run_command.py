@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.stack import REPO, free_port, poll
+from tests.support.stack import REPO, free_port
+from tests.support.waiting import poll
 
 
 def children(pid: int) -> dict[str, int]:

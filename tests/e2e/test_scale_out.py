@@ -17,7 +17,8 @@ from tests.postgres_server import fresh_database
 from tests.support.cluster import Cluster
 from tests.support.outbound import Ledger
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import poll, running
+from tests.support.stack import running
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 4

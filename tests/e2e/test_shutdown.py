@@ -15,7 +15,8 @@ import pytest
 
 from tests.support.outbound import Ledger, new_app, new_endpoint
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 # The grace periods of the Kubernetes manifests: the dispatcher drains for up to 25 s.

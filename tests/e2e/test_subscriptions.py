@@ -26,7 +26,8 @@ from tests.support.outbound import (
     with_id,
 )
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 SECRET_KEY = base64.b64encode(os.urandom(32)).decode()
 GIVEN_SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()

@@ -10,7 +10,8 @@ from typing import Any
 
 from tests.support.outbound import new_app, new_endpoint, publish
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 # One short retry so failures end (exhausted) quickly; one item per task page, so a task of a
 # few hundred messages runs long enough to be interrupted.

@@ -15,7 +15,8 @@ from shared.contracts import Contract, encode
 from shared.ids import new_id
 from tests.support.outbound import new_app, publish
 from tests.support.receiver import Receiver
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 SAMPLE_PATH_VALUES = {
     "app": "app_x",

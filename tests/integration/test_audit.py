@@ -30,7 +30,8 @@ from shared import ids
 from shared.contracts import Contract, examples
 from shared.topics import Topic, physical
 from tests.postgres_server import fresh_database
-from tests.support.stack import REPO, free_port, poll
+from tests.support.stack import REPO, free_port
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 3

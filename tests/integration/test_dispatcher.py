@@ -31,8 +31,10 @@ from shared.contracts import Contract, decode, encode
 from shared.ids import new_id
 from shared.kafka_io import ensure_topics
 from shared.topics import Topic, physical, retry_topic
+from tests.support import records
 from tests.support.receiver import Received, Receiver
-from tests.support.stack import REPO, free_port, poll
+from tests.support.stack import REPO, free_port
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 3
@@ -192,9 +194,7 @@ def app(app_id: str) -> bytes:
         "created_at": now,
         "updated_at": now,
     }
-    return encode(
-        Contract.CONFIG, {"v": 1, "kind": "app", "id": app_id, "updated_at": now, "data": data}
-    )
+    return records.config_value("app", data, now)
 
 
 def endpoint(endpoint_id: str, app_id: str, url: str, secret: str, **changes: Any) -> bytes:
@@ -207,8 +207,7 @@ def endpoint(endpoint_id: str, app_id: str, url: str, secret: str, **changes: An
         "ordered": False, "secrets": [{"secret": secret, "expires_at": None}], "metadata": {},
         "created_at": now, "updated_at": now, **changes,
     }  # fmt: skip
-    record = {"v": 1, "kind": "endpoint", "id": endpoint_id, "updated_at": now, "data": data}
-    return encode(Contract.CONFIG, record)
+    return records.config_value("endpoint", data, now)
 
 
 def delivery(app_id: str, endpoint_id: str, config_offset: int) -> Record:
@@ -216,12 +215,13 @@ def delivery(app_id: str, endpoint_id: str, config_offset: int) -> Record:
     body = orjson.dumps(
         {"type": "test.event", "timestamp": clock.iso(), "data": {"id": message_id}}
     )
-    return {
-        "v": 1, "id": new_id("dlv"), "message_id": message_id, "app_id": app_id,
-        "endpoint_id": endpoint_id, "event_type": "test.event", "body": body.decode(),
-        "content_type": "application/json", "attempt": 1, "created_at": clock.iso(),
-        "due_at": None, "config_offset": config_offset,
-    }  # fmt: skip
+    return dict(
+        records.delivery(
+            id=new_id("dlv"), message_id=message_id, app_id=app_id, endpoint_id=endpoint_id,
+            event_type="test.event", body=body.decode(), created_at=clock.iso(),
+            config_offset=config_offset,
+        )
+    )  # fmt: skip
 
 
 def of(endpoint_id: str, count: int) -> Callable[[list[Record]], bool]:

@@ -8,9 +8,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +25,9 @@ from shared.errors import KafkaUnavailable
 from shared.kafka_io import create_topics, ensure_topics
 from shared.settings import Settings
 from shared.topics import Topic, physical
+from tests.support import records
 from tests.support.stack import free_port
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 REPO = Path(__file__).resolve().parents[2]
@@ -113,20 +114,8 @@ def run(router: RouterProcess, scenario: Coroutine[Any, Any, None]) -> None:
         raise
 
 
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 60.0) -> T:
-    """Await ``check()`` until it returns something truthy; fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
-
-
 def config_record(kind: str, data: dict[str, Any]) -> bytes:
-    return orjson.dumps({"v": 1, "kind": kind, "id": data["id"], "updated_at": NOW, "data": data})
+    return orjson.dumps(records.config_record(kind, data, NOW))
 
 
 def app(app_id: str = APP) -> tuple[str, bytes]:
@@ -145,8 +134,8 @@ def endpoint(ident: str, app_id: str = APP, **fields: Any) -> tuple[str, bytes]:
 
 
 def event(ident: str, event_type: str, config_offset: int = 0, app_id: str = APP) -> bytes:
-    record = {"v": 1, "id": ident, "app_id": app_id, "event_type": event_type, "payload": {}}
-    return orjson.dumps({**record, "timestamp": NOW, "config_offset": config_offset})
+    record = records.event(id=ident, app_id=app_id, event_type=event_type, timestamp=NOW)
+    return orjson.dumps({**record, "config_offset": config_offset})
 
 
 async def produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> list[Any]:

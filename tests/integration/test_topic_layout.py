@@ -16,7 +16,7 @@ from shared.kafka_io import ensure_topics
 from shared.settings import Settings
 from shared.tier_partitions import align_tiers, partition_counts, tiers_to_grow
 from shared.user_topics import UserTopics
-from tests.support.stack import poll
+from tests.support.waiting import poll
 
 pytestmark = pytest.mark.kafka
 SCHEDULE = (1.0, 5.0)

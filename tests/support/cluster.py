@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.stack import REPO, Stack, free_port, poll
+from tests.support.stack import REPO, Stack, free_port
+from tests.support.waiting import poll
 
 SCALED = ("router", "dispatcher", "audit")
 PORT_VARIABLE = {"router": "ROUTER", "dispatcher": "DISPATCHER", "audit": "AUDIT"}

@@ -13,7 +13,8 @@ from typing import IO, Any
 
 import orjson
 
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 # The console script the package installs, beside this interpreter (as a user would run it).
 HOOKBUS = Path(sys.executable).parent / "hookbus"

@@ -10,7 +10,8 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 Object = dict[str, Any]
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiokafka import ConsumerRecord, TopicPartition
 
 from shared import signing
-from shared.contracts import Contract, examples
+from shared.contracts import Contract, encode_config, examples
+from shared.records import ConfigRecord, DeliveryRecord, EventRecord
 from shared.topics import Topic, physical
 
 UNIT_PREFIX = "unit."
@@ -38,9 +39,26 @@ def example(contract: Contract, stem: str) -> dict[str, Any]:
     return record
 
 
-def delivery() -> dict[str, Any]:
-    """A first-attempt delivery record."""
-    return example(Contract.DELIVERY, "first_attempt")
+def delivery(**changes: Any) -> DeliveryRecord:
+    """A first-attempt delivery record (``examples/delivery/first_attempt``) with ``changes``."""
+    return cast(DeliveryRecord, {**example(Contract.DELIVERY, "first_attempt"), **changes})
+
+
+def event(**changes: Any) -> EventRecord:
+    """The smallest event (``examples/event/external_minimal``: no channels, an empty payload)
+    with ``changes``."""
+    return cast(EventRecord, {**example(Contract.EVENT, "external_minimal"), **changes})
+
+
+def config_record(kind: str, data: dict[str, Any], updated_at: str | None = None) -> ConfigRecord:
+    """The config record of ``data`` (a ``kind`` object, keyed ``kind/<data["id"]>``)."""
+    at = updated_at or data.get("updated_at") or "2026-11-22T10:00:00.000Z"
+    return {"v": 1, "kind": kind, "id": data["id"], "updated_at": at, "data": data}
+
+
+def config_value(kind: str, data: dict[str, Any], updated_at: str | None = None) -> bytes:
+    """:func:`config_record` as a record value, checked against its contract."""
+    return encode_config(config_record(kind, data, updated_at))
 
 
 def endpoint(**changes: Any) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.support.receiver import Received
-from tests.support.stack import Stack, poll
+from tests.support.stack import Stack
+from tests.support.waiting import poll
 
 Answer = tuple[int, bytes] | tuple[int, bytes, dict[str, str]]
 

@@ -7,14 +7,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
+
+from tests.support.waiting import poll
 
 SERVICES = ("audit", "router", "dispatcher", "ingress")
 S = TypeVar("S", bound="Stack")
@@ -26,18 +27,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def poll(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.1) -> Any:
-    """Call ``check`` until it returns something truthy; ``AssertionError`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
 class Stack:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.audit import inbound_queries
 from services.audit.batch import sort_batch
-from services.audit.inbound_schema import inbound_requests, inbound_routings, route_attempts
+from services.audit.inbound import queries as inbound_queries
+from services.audit.inbound.schema import inbound_requests, inbound_routings, route_attempts
 from services.audit.store import Store
 from shared.contracts import Contract, decode, examples
 from shared.topics import Topic

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
-from services.audit.inbound_rows import inbound_rows, route_attempt_rows, routed_rows
-from services.audit.inbound_schema import (
+from services.audit.inbound.rows import inbound_rows, route_attempt_rows, routed_rows
+from services.audit.inbound.schema import (
     inbound_requests,
     inbound_route_runs,
     inbound_routings,

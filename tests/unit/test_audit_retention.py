@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import event, func, select
 
 from services.audit import queries
-from services.audit.inbound_retention import TABLES
+from services.audit.inbound.retention import TABLES
 from services.audit.retention import PRUNE_LOCK, Retention, prune
 from services.audit.rows import epoch_ms
 from services.audit.store import Store
 from shared.settings import Settings
 from tests.support.audit_rows import APP, EP, attempt, counts, dead_letter, write
 from tests.support.audit_rows import event as message
-from tests.support.stack import poll
+from tests.support.waiting import poll
 
 CUTOFF = "2026-11-22T10:00:00Z"
 OLD, NEW = "2026-11-21T09:00:0{}Z", "2026-11-22T10:00:0{}Z"  # a day before / at the cutoff

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.dispatcher.consumer import ParallelConsumer
 from services.dispatcher.lanes import LaneScheduler
+from tests.support.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,7 @@ class MemoryConsumer:
 
 
 async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
+    await eventually(check, timeout, interval=0.01)
 
 
 def records(*keys: str) -> list[Record]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from services.dispatcher import lanes
 from services.dispatcher.lanes import Job, LaneScheduler
 from services.dispatcher.offsets import OffsetTracker
+from tests.support.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,8 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def until(check: object, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.005)
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    await eventually(check, timeout, interval=0.005)
 
 
 def test_per_endpoint_and_global_bounds_hold() -> None:

@@ -23,14 +23,14 @@ from shared import clock
 from shared.contracts import Contract, decode, encode, examples
 from shared.inbound import decode_body
 from shared.settings import Settings
+from tests.support import records
 from tests.unit.test_dispatcher_handler import FakeProducer, FakeView, Record, handle, sent_to
 
 ROUTE_EXAMPLES = examples(Contract.ROUTE_DELIVERY)
 
 
 def delivery_named(stem: str = "forward") -> dict[str, Any]:
-    path = next(p for p in ROUTE_EXAMPLES if p.stem == stem)
-    return decode(Contract.ROUTE_DELIVERY, path.read_bytes())
+    return records.example(Contract.ROUTE_DELIVERY, stem)
 
 
 def route_for(delivery: dict[str, Any], **destination: Any) -> dict[str, Any]:

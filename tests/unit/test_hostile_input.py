@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from services.ingress.api.models import AppIn, EndpointIn, RotateIn
 from services.ingress.inbound.verification.validation import parse_verification
-from services.ingress.models import AppIn, EndpointIn, RotateIn
 from shared.errors import Unprocessable
 from shared.settings import SettingsError, parse_duration
 

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from services.ingress.recovery import RecoverIn
+from services.ingress.api.recovery_api import RecoverIn
 from shared import http_errors
 
 

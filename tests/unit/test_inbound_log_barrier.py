@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from services.ingress.log_barrier import WrittenRecords
+from services.ingress.publish.log_barrier import WrittenRecords
 
 
 class Audit:

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.ingress.inbound.sync_mode import complete, summary, tally, wants_sync
-from services.ingress.reply_inbox import ReplyInbox
+from services.ingress.publish.reply_inbox import ReplyInbox
 from services.router.inbound.planner import InboundPlanner
 from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, encode

@@ -7,7 +7,7 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.ingress import docs_page
+from services.ingress.web import docs_page
 
 
 def _client() -> TestClient:

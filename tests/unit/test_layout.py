@@ -78,3 +78,26 @@ def test_shared_holds_only_what_two_services_use() -> None:
             users[unit].add(name)
     lonely = {unit: sorted(names) for unit, names in users.items() if len(names) < 2}
     assert set(lonely) == DEVELOPMENT_ONLY, lonely
+
+
+def test_the_readme_layout_table_names_only_what_is_there() -> None:
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    paths = {
+        word
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for word in line.split("|")[1].replace("`", " ").replace(",", " ").split()
+        if "<" not in word
+    }
+    assert paths, "no paths in the layout table"
+    # A folder's row names files in it: those must be there too.
+    for line in table.splitlines():
+        cells = line.split("|")
+        folder = cells[1].strip().strip("`") if line.startswith("| `") else ""
+        if folder.endswith("/") and "<" not in folder:
+            named = cells[2].split("`")[1::2]
+            names = (n.removeprefix(folder) for n in named if "*" not in n)
+            paths |= {folder + name for name in names if name.endswith((".py", "/"))}
+    missing = sorted(p for p in paths if not (REPO / p).exists())
+    assert not missing, missing

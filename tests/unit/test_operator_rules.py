@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.dispatcher.request import build_request
-from services.ingress.models import EndpointIn, MessageIn
+from services.ingress.api.models import EndpointIn, MessageIn
 from services.router.deliveries import delivery
 from services.router.matching import type_matches
 from shared import clock

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.ingress import portal_tokens
-from services.ingress.portal_scope import judge
-from services.ingress.portal_tokens import Grant, InvalidToken
+from services.ingress.web import portal_tokens
+from services.ingress.web.portal_scope import judge
+from services.ingress.web.portal_tokens import Grant, InvalidToken
 
 KEY = portal_tokens.signing_key("admin-token")
 GRANT = Grant("app_1", read_only=True, expires=2_000_000_000, issued_ms=1_700_000_000_000)

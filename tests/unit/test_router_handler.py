@@ -13,6 +13,7 @@ from services.router.handler import Incoming, Router
 from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, examples
 from shared.errors import KafkaUnavailable
+from tests.support import records
 
 APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9J"
 EP = "ep_01JD3QXZ3P4Q5R6S7T8V9W0X1Y"
@@ -38,15 +39,14 @@ def config(*endpoints: dict[str, Any]) -> ConfigState:
 
 
 def event_bytes(**fields: Any) -> bytes:
-    base = {
-        "v": 1,
-        "id": "msg_1",
-        "app_id": APP,
-        "event_type": "invoice.paid",
-        "payload": {"n": 1},
-        "timestamp": "2026-11-22T10:15:30.123Z",
-        "config_offset": 3,
-    }
+    base = records.event(
+        id="msg_1",
+        app_id=APP,
+        event_type="invoice.paid",
+        payload={"n": 1},
+        timestamp="2026-11-22T10:15:30.123Z",
+        config_offset=3,
+    )
     return orjson.dumps({**base, **fields})
 
 

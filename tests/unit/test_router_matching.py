@@ -8,6 +8,7 @@ import pytest
 
 from services.router.matching import accepts_channels, accepts_type, targets, type_matches
 from shared.config_state import ConfigState
+from tests.support import records
 
 APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9J"
 OTHER_APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9K"
@@ -18,14 +19,8 @@ def endpoint(ident: str, app_id: str = APP, **fields: Any) -> dict[str, Any]:
 
 
 def event(**fields: Any) -> dict[str, Any]:
-    base = {
-        "v": 1,
-        "id": "msg_1",
-        "app_id": APP,
-        "event_type": "invoice.paid",
-        "payload": {},
-        "timestamp": "2026-11-22T10:15:30.123Z",
-    }
+    at = "2026-11-22T10:15:30.123Z"
+    base = records.event(id="msg_1", app_id=APP, event_type="invoice.paid", timestamp=at)
     return {**base, **fields}
 
 

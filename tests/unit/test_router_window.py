@@ -15,20 +15,15 @@ from services.router.window import Window
 from shared.config_state import ConfigState
 from shared.contracts import Contract, decode
 from shared.request_reply import reply_partition
+from tests.support import records
 
 APP = "app_01JD3QXW2N0B7C4D5E6F7G8H9J"
 
 
 def event(message_id: str = "evt-1", **fields: Any) -> dict[str, Any]:
-    return {
-        "v": 1,
-        "id": message_id,
-        "app_id": APP,
-        "event_type": "a.b",
-        "payload": {},
-        "timestamp": "2026-11-22T10:15:30.123Z",
-        **fields,
-    }
+    at = "2026-11-22T10:15:30.123Z"
+    base = records.event(id=message_id, app_id=APP, event_type="a.b", timestamp=at)
+    return {**base, **fields}
 
 
 class Clock:

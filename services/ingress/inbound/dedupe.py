@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from pydantic import Field, field_validator, model_validator
 
+from services.ingress.api.models import Strict
 from services.ingress.inbound.models import HEADER_NAME
-from services.ingress.models import Strict
 from shared.errors import Unprocessable
 from shared.inbound import document, find
 from shared.predicates import compile_path

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Response
 
 from services.ingress.inbound.answers import accepted_answer, duplicate_answer, duplicate_of
-from services.ingress.state import Ingress
+from services.ingress.web.hub import Hub
 from shared.inbound_sync import ROUTER
 from shared.request_reply import Reply, ReplyAddress
 
@@ -27,7 +27,7 @@ def _judged(replies: list[Reply]) -> bool:
 
 
 async def deduped_answer(
-    hub: Ingress, address: ReplyAddress, custom: dict[str, Any] | None, inbound_id: str
+    hub: Hub, address: ReplyAddress, custom: dict[str, Any] | None, inbound_id: str
 ) -> Response:
     """Wait (at most ``HOOKBUS_VERDICT_TIMEOUT``) for the verdict on the request answered at
     ``address``, and answer accordingly."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
-from services.ingress.models import EventTypeName, Strict
+from services.ingress.api.models import EventTypeName, Strict
 from shared.predicates import compile_path, filter_problems
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=256)]

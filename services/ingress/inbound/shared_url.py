@@ -20,11 +20,10 @@ from typing import Any
 
 from services.ingress.inbound.verification import InboundRequest
 from shared.inbound import all_hold, document
+from shared.records import JsonObject
 
-Object = dict[str, Any]
 
-
-def candidates(sources: Iterable[Object]) -> list[Object]:
+def candidates(sources: Iterable[JsonObject]) -> list[JsonObject]:
     """Sources that take part, in the order they are tried."""
     found = [
         source
@@ -52,7 +51,7 @@ def matches(match: Mapping[str, Any], request: InboundRequest, doc: Any) -> bool
     )
 
 
-def pick(sources: Iterable[Object], request: InboundRequest) -> Object | None:
+def pick(sources: Iterable[JsonObject], request: InboundRequest) -> JsonObject | None:
     """The first candidate source whose ``match`` holds for ``request``, or None."""
     doc: Any = None
     parsed = False

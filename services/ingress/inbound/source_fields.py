@@ -7,16 +7,14 @@ level, a PATCH's ``verification`` merged into the current one, ``match`` without
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.ingress.inbound.dedupe import stored
 from services.ingress.inbound.source_models import SourceFields, SourceIn
 from services.ingress.inbound.verification import CHALLENGE_PROVIDERS
 from shared import clock
 from shared.errors import Unprocessable
 from shared.ids import new_id
+from shared.records import JsonObject
 
-Object = dict[str, Any]
 # Fields the API takes but stores elsewhere (or derives): never copied as they are.
 SHAPED = frozenset({"challenge_required", "verify_token", "verification_key"})
 
@@ -25,10 +23,10 @@ def _refuse(path: str, message: str) -> Unprocessable:
     return Unprocessable(f"{path}: {message}", [{"path": path, "msg": message}])
 
 
-def new_source(body: SourceIn) -> Object:
+def new_source(body: SourceIn) -> JsonObject:
     """The source to store for a create; raise ``Unprocessable`` for a misplaced field."""
     now = clock.iso()
-    source: Object = {
+    source: JsonObject = {
         "id": new_id("src"),
         **body.model_dump(exclude=set(SHAPED), mode="json"),
         "priority": body.priority or 0,
@@ -39,7 +37,7 @@ def new_source(body: SourceIn) -> Object:
     return _finish(source, body, None)
 
 
-def patched_source(current: Object, body: SourceFields) -> Object:
+def patched_source(current: JsonObject, body: SourceFields) -> JsonObject:
     """``current`` with the fields of a PATCH ``body``; raise ``Unprocessable`` likewise."""
     changes = body.model_dump(exclude_unset=True, exclude=set(SHAPED), mode="json")
     for required in ("name", "provider", "priority", "enabled"):
@@ -49,7 +47,7 @@ def patched_source(current: Object, body: SourceFields) -> Object:
     return _finish({**current, **changes, "updated_at": clock.iso()}, body, current)
 
 
-def _finish(source: Object, body: SourceFields, before: Object | None) -> Object:
+def _finish(source: JsonObject, body: SourceFields, before: JsonObject | None) -> JsonObject:
     source["challenge_required"] = _challenge_required(source, body.challenge_required, before)
     _fold_verify_token(source, body.verify_token, body.verification)
     _fold_verification_key(source, body.verification_key, body.verification)
@@ -68,7 +66,7 @@ def _finish(source: Object, body: SourceFields, before: Object | None) -> Object
     return source
 
 
-def _challenge_required(source: Object, given: bool | None, before: Object | None) -> bool:
+def _challenge_required(source: JsonObject, given: bool | None, before: JsonObject | None) -> bool:
     """True for a challenge provider unless opted out; false for any other provider, where
     asking for a challenge is refused (it would never come)."""
     if source["provider"] not in CHALLENGE_PROVIDERS:
@@ -84,7 +82,7 @@ def _challenge_required(source: Object, given: bool | None, before: Object | Non
     return True
 
 
-def _fold_verify_token(source: Object, token: str | None, given: Object | None) -> None:
+def _fold_verify_token(source: JsonObject, token: str | None, given: JsonObject | None) -> None:
     """Store a top-level ``verify_token`` where Meta's settings keep it: in ``verification``
     (``given`` is the body's own ``verification``, which must not say otherwise)."""
     if token is None:
@@ -96,7 +94,7 @@ def _fold_verify_token(source: Object, token: str | None, given: Object | None) 
     source["verification"] = {**(source.get("verification") or {}), "verify_token": token}
 
 
-def _fold_verification_key(source: Object, key: str | None, given: Object | None) -> None:
+def _fold_verification_key(source: JsonObject, key: str | None, given: JsonObject | None) -> None:
     """Store a top-level ``verification_key`` (SendGrid's public key) in ``verification``."""
     if key is None:
         return
@@ -107,7 +105,7 @@ def _fold_verification_key(source: Object, key: str | None, given: Object | None
     source["verification"] = {**(source.get("verification") or {}), "verification_key": key}
 
 
-def _merge_verification(current: Object, changes: Object) -> None:
+def _merge_verification(current: JsonObject, changes: JsonObject) -> None:
     """A PATCH's ``verification`` merged into the current one (as a JSON merge patch: null
     removes a field), unless the provider or the generic ``type`` changes: then it replaces."""
     given, before = changes.get("verification"), current.get("verification")

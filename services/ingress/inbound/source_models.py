@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from services.ingress.api.models import Strict
 from services.ingress.inbound.dedupe import DedupeIn
 from services.ingress.inbound.models import Name, Priority, check_jsonpaths
 from services.ingress.inbound.verification import Provider
-from services.ingress.models import Strict
 
 # Other spellings of the predicate groups, accepted on input and stored canonically.
 _MATCH_GROUPS = {"header": "headers", "jsonpath": "body", "json": "body"}

@@ -18,8 +18,8 @@ from services.ingress.inbound.verification import (
     parse_verification,
 )
 from shared.config_state import ConfigState
+from shared.records import JsonObject
 
-Object = dict[str, Any]
 # Fields of `verification` that are credentials: never shown by the API.
 SECRET_FIELDS = frozenset({"secret", "password", "key", "verify_token"})
 REDACTED = "[redacted]"
@@ -35,7 +35,7 @@ def redacted(verification: Any) -> Any:
     """``verification`` with every credential replaced by ``[redacted]``."""
     if not isinstance(verification, dict):
         return verification
-    shown: Object = {}
+    shown: JsonObject = {}
     for name, value in verification.items():
         if name in SECRET_FIELDS:
             shown[name] = REDACTED
@@ -46,7 +46,7 @@ def redacted(verification: Any) -> Any:
     return shown
 
 
-def public(source: Object, view: ConfigState, base_url: str) -> Object:
+def public(source: JsonObject, view: ConfigState, base_url: str) -> JsonObject:
     """The source as the API shows it: its receiving ``url`` and ``status``, never its secret."""
     state = view.get("source_state", source["id"]) or {}
     return {
@@ -69,7 +69,7 @@ def public(source: Object, view: ConfigState, base_url: str) -> Object:
     }
 
 
-def challenge_gate(source: Object, status: SourceStatus) -> SourceStatus:
+def challenge_gate(source: JsonObject, status: SourceStatus) -> SourceStatus:
     """The status the challenge gate sees: ``verified`` when the source opted out of waiting."""
     if source.get("provider") in CHALLENGE_PROVIDERS and not source.get("challenge_required", True):
         return "verified"
@@ -83,7 +83,7 @@ class Verifiers:
         self._public = public_base_url
         self._cache: dict[str, tuple[bytes, SourceVerification]] = {}
 
-    def parse(self, source: Object) -> SourceVerification:
+    def parse(self, source: JsonObject) -> SourceVerification:
         """The source's settings; raise ``Unprocessable`` when its fields are invalid."""
         return parse_verification(
             source["provider"],
@@ -92,7 +92,7 @@ class Verifiers:
             public_base_url=self._public,
         )
 
-    def settings(self, source: Object) -> SourceVerification:
+    def settings(self, source: JsonObject) -> SourceVerification:
         """Like :meth:`parse`, cached until the source's verification fields change."""
         fields = (source["provider"], source.get("secret"), source.get("verification"))
         fingerprint = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)

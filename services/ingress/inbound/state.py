@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.ingress.inbound.sources_view import Verifiers
-from services.ingress.log_barrier import WrittenRecords
+from services.ingress.publish.log_barrier import WrittenRecords
 from shared.user_topics import UserTopics
 
 

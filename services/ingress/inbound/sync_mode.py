@@ -21,18 +21,17 @@ usual ``error`` object.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from services.ingress.inbound.answers import ID_HEADER, duplicate_answer, duplicate_of
-from services.ingress.state import Ingress
+from services.ingress.web.hub import Hub
 from shared.inbound_sync import ROUTER, status_of
 from shared.json_response import OrjsonResponse
+from shared.records import JsonObject
 from shared.request_reply import Reply, ReplyAddress
 
 HEADER = "x-hookbus-sync"
 # FlexDeploy's own name for the same request, so its callers need no change.
 FLEX_HEADER = "flex-sync-webhook"
-Object = dict[str, Any]
 # The header on /docs, beside the receiving URLs' POST operations.
 SYNC_DOCS = {
     "parameters": [
@@ -88,11 +87,11 @@ def wants_sync(headers: Mapping[str, str]) -> bool:
     return any(headers.get(name, "").strip().lower() == "true" for name in (HEADER, FLEX_HEADER))
 
 
-def tally(replies: list[Reply]) -> list[Object] | None:
+def tally(replies: list[Reply]) -> list[JsonObject] | None:
     """Every route's entry as known from ``replies``, in route order; None before the router's
     reply. An http route is ``pending`` until the dispatcher's reply about it arrived."""
-    listed: list[Object] | None = None
-    forwarded: dict[str, Object] = {}
+    listed: list[JsonObject] | None = None
+    forwarded: dict[str, JsonObject] = {}
     for reply in replies:
         if reply.body.get("from") == ROUTER:
             listed = list(reply.body.get("routes", []))
@@ -115,13 +114,13 @@ def complete(replies: list[Reply]) -> bool:
     return routes is not None and all(entry["outcome"] != "pending" for entry in routes)
 
 
-def summary(inbound_id: str, replies: list[Reply]) -> tuple[int, Object]:
+def summary(inbound_id: str, replies: list[Reply]) -> tuple[int, JsonObject]:
     """The status and body answering the request, from the replies gathered."""
     routes = tally(replies)
     status = 504 if routes is None else status_of(routes)
     if status == 202:
         status = 504
-    body: Object = {"id": inbound_id, "outcome": "succeeded", "routes": routes or []}
+    body: JsonObject = {"id": inbound_id, "outcome": "succeeded", "routes": routes or []}
     if status in ERRORS:
         code, outcome, message = ERRORS[status]
         body["outcome"] = outcome
@@ -133,7 +132,7 @@ def summary(inbound_id: str, replies: list[Reply]) -> tuple[int, Object]:
     return status, body
 
 
-async def sync_answer(hub: Ingress, address: ReplyAddress, inbound_id: str) -> OrjsonResponse:
+async def sync_answer(hub: Hub, address: ReplyAddress, inbound_id: str) -> OrjsonResponse:
     """Wait for the routes of the request answered at ``address`` (at most
     ``HOOKBUS_SYNC_TIMEOUT``) and answer with their outcomes."""
     replies, _ = await hub.replies.gather(address, complete, hub.settings.sync_timeout)

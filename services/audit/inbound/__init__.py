@@ -1,0 +1,1 @@
+"""Audit's received log: the tables, rows, queries, retention and API of received requests."""
