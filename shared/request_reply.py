@@ -9,7 +9,7 @@ Several instances may share a partition: each ignores the replies addressed to a
 
 Used by the publish duplicate check (router → ingress: one reply per request) and by the
 inbound sync mode (router and dispatcher → ingress: several replies per request). This module
-holds what both sides agree on; the ingress's inbox (``services.ingress.reply_inbox``) reads
+holds what both sides agree on; the ingress's inbox (``services.ingress.publish.reply_inbox``) reads
 the replies.
 """
 

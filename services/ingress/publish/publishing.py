@@ -23,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from services.ingress.models import MessageIn
-from services.ingress.publisher import event_record, publish
-from services.ingress.state import Ingress
+from services.ingress.api.models import MessageIn
+from services.ingress.publish.publisher import event_record, publish
+from services.ingress.web.hub import Hub
 from shared.ids import derived_id
 from shared.payload_schemas import payload_problems, refuse
 from shared.request_reply import Reply, ReplyAddress
@@ -48,7 +48,7 @@ def request_hash(message: MessageIn) -> str:
     return hashlib.sha256(orjson.dumps(asked, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def check_payloads(hub: Ingress, messages: Sequence[MessageIn], batch: bool) -> None:
+def check_payloads(hub: Hub, messages: Sequence[MessageIn], batch: bool) -> None:
     """Raise a 422 naming the failing path when a payload breaks its event type's schema.
 
     Every message is checked before anything is written. The config view must be fresh.
@@ -64,7 +64,7 @@ def check_payloads(hub: Ingress, messages: Sequence[MessageIn], batch: bool) -> 
 
 
 def prepare(
-    hub: Ingress, app_id: str, messages: Sequence[MessageIn], key: str | None, batch: bool
+    hub: Hub, app_id: str, messages: Sequence[MessageIn], key: str | None, batch: bool
 ) -> list[Publication]:
     """The publications of ``messages``; a batch's Idempotency-Key covers each message as
     ``<key>#<index>``. Call :func:`publish_and_judge` with them, so no address is left open."""
@@ -96,7 +96,7 @@ def prepare(
     return found
 
 
-async def publish_and_judge(hub: Ingress, publications: list[Publication]) -> list[Reply | None]:
+async def publish_and_judge(hub: Hub, publications: list[Publication]) -> list[Reply | None]:
     """Write every event (durable on return), then wait for the verdicts awaited.
 
     Raises ``PayloadTooLarge`` or ``KafkaUnavailable`` before anything is answered.
@@ -112,5 +112,5 @@ async def publish_and_judge(hub: Ingress, publications: list[Publication]) -> li
     return list(await asyncio.gather(*(_verdict(hub, p.address, timeout) for p in publications)))
 
 
-async def _verdict(hub: Ingress, address: ReplyAddress | None, timeout: float) -> Reply | None:
+async def _verdict(hub: Hub, address: ReplyAddress | None, timeout: float) -> Reply | None:
     return None if address is None else await hub.replies.wait(address, timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from services.ingress.state import Ingress
+from services.ingress.web.hub import Hub
 from shared import clock, metrics
 from shared.contracts import Contract, encode
 from shared.errors import PayloadTooLarge
@@ -58,7 +58,7 @@ def message_view(record: dict[str, Any]) -> dict[str, Any]:
     return {key: record[key] for key in keys}
 
 
-async def publish(hub: Ingress, records: list[dict[str, Any]]) -> None:
+async def publish(hub: Hub, records: list[dict[str, Any]]) -> None:
     """Produce the records and return once Kafka acknowledged every one (acks=all).
 
     Raises :class:`PayloadTooLarge` before writing anything when a record is over the limit,

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.ingress.auth import refusal_without_token
-from services.ingress.portal_gate import PortalGate
+from services.ingress.web.auth import refusal_without_token
+from services.ingress.web.portal_gate import PortalGate
 from shared import metrics
 from shared.http_errors import error_response
 
