@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from services.ingress.web.hub import Hub
 from shared import clock, metrics
-from shared.contracts import Contract, encode
+from shared.contracts import encode_event
 from shared.errors import PayloadTooLarge
 from shared.ids import new_id
 from shared.kafka_io import send
+from shared.records import EventRecord, Idempotency, JsonObject, ReplyTo
 
 
 def event_record(
     app_id: str,
     event_type: str,
-    payload: dict[str, Any],
+    payload: JsonObject,
     config_offset: int,
     message_id: str | None = None,
     channels: list[str] | None = None,
     endpoint_id: str | None = None,
     *,
     dedupe: bool | None = None,
-    idempotency: dict[str, str] | None = None,
-    reply_to: dict[str, str] | None = None,
-) -> dict[str, Any]:
+    idempotency: Idempotency | None = None,
+    reply_to: ReplyTo | None = None,
+) -> EventRecord:
     """The event record for one message (``endpoint_id`` restricts it to one endpoint).
 
     ``dedupe`` (default: whether the caller chose the id) puts the id through the router's
     duplicate check; ``idempotency`` carries an Idempotency-Key and the request's hash;
     ``reply_to`` is where the router sends its verdict.
     """
-    record: dict[str, Any] = {
+    record: EventRecord = {
         "v": 1,
         "id": message_id or new_id("msg"),
         "app_id": app_id,
@@ -52,19 +52,24 @@ def event_record(
     return record
 
 
-def message_view(record: dict[str, Any]) -> dict[str, Any]:
+def message_view(record: EventRecord) -> JsonObject:
     """The message as the API answers it."""
-    keys = ("id", "event_type", "payload", "channels", "timestamp")
-    return {key: record[key] for key in keys}
+    return {
+        "id": record["id"],
+        "event_type": record["event_type"],
+        "payload": record["payload"],
+        "channels": record.get("channels", []),
+        "timestamp": record["timestamp"],
+    }
 
 
-async def publish(hub: Hub, records: list[dict[str, Any]]) -> None:
+async def publish(hub: Hub, records: list[EventRecord]) -> None:
     """Produce the records and return once Kafka acknowledged every one (acks=all).
 
     Raises :class:`PayloadTooLarge` before writing anything when a record is over the limit,
     and ``KafkaUnavailable`` when Kafka does not acknowledge.
     """
-    encoded = [encode(Contract.EVENT, record) for record in records]
+    encoded = [encode_event(record) for record in records]
     limit = hub.settings.max_payload_bytes
     for record, value in zip(records, encoded, strict=True):
         if len(value) > limit:

@@ -19,7 +19,6 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
@@ -28,6 +27,7 @@ from services.ingress.publish.publisher import event_record, publish
 from services.ingress.web.hub import Hub
 from shared.ids import derived_id
 from shared.payload_schemas import payload_problems, refuse
+from shared.records import EventRecord, Idempotency
 from shared.request_reply import Reply, ReplyAddress
 
 PENDING_HEADER = "x-hookbus-verdict"
@@ -38,7 +38,7 @@ REPLAYED_HEADER = "idempotent-replayed"
 class Publication:
     """One message's event record and, when a verdict is awaited, its reply address."""
 
-    record: dict[str, Any]
+    record: EventRecord
     address: ReplyAddress | None
 
 
@@ -75,7 +75,7 @@ def prepare(
         message_id = message.id
         if message_id is None and item_key is not None:
             message_id = derived_id("msg", f"{app_id}\n{item_key}".encode())
-        idempotency = None
+        idempotency: Idempotency | None = None
         if item_key is not None:
             idempotency = {"key": item_key, "hash": request_hash(message)}
         waits = message.id is not None or item_key is not None

@@ -10,13 +10,17 @@ longest delay of the schedule.
 
 from __future__ import annotations
 
+import copy
 import email.utils
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from shared import clock
+from shared.records import DeliveryRecord, RouteDeliveryRecord
+
+D = TypeVar("D", bound=DeliveryRecord | RouteDeliveryRecord)
 
 JITTER = 0.2
 
@@ -83,10 +87,13 @@ def plan_retry(
     return Retry(delay, tier_for(delay, step, schedule))
 
 
-def next_delivery(delivery: dict[str, Any], retry: Retry, now: datetime) -> dict[str, Any]:
+def next_delivery(delivery: D, retry: Retry, now: datetime) -> D:
     """The delivery record of the next attempt: same delivery id, attempt + 1, due time set."""
     due = now + timedelta(seconds=retry.delay)
-    return {**delivery, "attempt": delivery["attempt"] + 1, "due_at": clock.iso(due)}
+    following = copy.copy(delivery)  # typed as D, where dict.copy() gives the bound
+    following["attempt"] = delivery["attempt"] + 1
+    following["due_at"] = clock.iso(due)
+    return following
 
 
 def due_epoch(raw: bytes | None, loads: Callable[[bytes], Any]) -> float | None:

@@ -23,9 +23,9 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from services.dispatcher.exchange import MAX_RESPONSE_BYTES, Exchange, response_text
-from services.dispatcher.guarded_network import Resolver, resolve
-from services.dispatcher.request import OutboundRequest
+from services.dispatcher.targets.exchange import MAX_RESPONSE_BYTES, Exchange, response_text
+from services.dispatcher.targets.guarded_network import Resolver, resolve
+from services.dispatcher.targets.request import OutboundRequest
 from shared.destinations import is_private
 
 IDLE_SECONDS = 30.0

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from services.dispatcher.attempt import Tried
-from services.dispatcher.retry_tiers import next_delivery, parse_retry_after, plan_retry
+from services.dispatcher.deliveries import Delivery
+from services.dispatcher.flow.retry_tiers import next_delivery, parse_retry_after, plan_retry
+from services.dispatcher.targets.exchange import GONE
+from services.dispatcher.targets.tried import Tried
 from shared.settings import Settings
 from shared.topics import retry_topic
-
-GONE = 410
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class Plan:
     """
 
     outcome: str
-    retry: dict[str, Any] | None = None
+    retry: Delivery | None = None
     tier: str | None = None
     delay: float = 0.0
     dead_reason: str | None = None

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 import httpx
 from httpcore import AsyncNetworkBackend
 
-from services.dispatcher.guarded_network import GuardedTransport
+from services.dispatcher.targets.guarded_network import GuardedTransport
 
 IDLE_SECONDS = 30.0
 _ONE_CONNECTION = httpx.Limits(max_connections=1, max_keepalive_connections=1)

@@ -13,21 +13,20 @@ one is still retried in the background, and says so).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from services.dispatcher.attempt import DEFAULT_TIMEOUT_MS, Tried
-from services.dispatcher.exchange import Exchange
-from services.dispatcher.forwarding import forward_headers, forward_url
-from services.dispatcher.request import OutboundRequest
-from services.dispatcher.target import Keyed, Unsendable
+from services.dispatcher.targets.attempt import DEFAULT_TIMEOUT_MS
+from services.dispatcher.targets.exchange import Exchange
+from services.dispatcher.targets.forwarding import forward_headers, forward_url
+from services.dispatcher.targets.request import OutboundRequest
+from services.dispatcher.targets.target import AnyAttempt, Keyed, Unsendable
+from services.dispatcher.targets.tried import Tried
 from shared import clock
 from shared.contracts import Contract
 from shared.ids import new_id
 from shared.inbound import decode_body
 from shared.inbound_sync import forwarded_reply
+from shared.records import JsonObject, RouteAttemptRecord, RouteDeliveryRecord, RouteOutcome
 from shared.secret_headers import masked
-
-Object = dict[str, Any]
 
 
 class RouteTarget:
@@ -35,10 +34,10 @@ class RouteTarget:
     ``route`` None when it was deleted."""
 
     delivery_contract: Contract = Contract.ROUTE_DELIVERY
-    endpoint: Object | None = None
+    endpoint: JsonObject | None = None
     ordered: bool = False
 
-    def __init__(self, delivery: Object, route: Object | None) -> None:
+    def __init__(self, delivery: RouteDeliveryRecord, route: JsonObject | None) -> None:
         self._delivery = delivery
         self.key = str(delivery["route_id"])
         self.ids = {
@@ -51,7 +50,7 @@ class RouteTarget:
         if destination is None or destination.get("type") != "http":
             gone = "was deleted" if route is None else "no longer forwards over HTTP"
             self.blocked, destination = f"the route {gone}", {}
-        self._destination: Object = destination
+        self._destination: JsonObject = destination
         self.timeout_ms = int(destination.get("timeout_ms") or DEFAULT_TIMEOUT_MS)
 
     def _url(self) -> str:
@@ -74,14 +73,16 @@ class RouteTarget:
         request = OutboundRequest(self._url(), {}, b"", self._delivery["request"]["method"])
         return Tried(self._delivery, request, Exchange.unsent(reason), clock.now(), 0)
 
-    def attempt_record(self, tried: Tried, outcome: str) -> tuple[Object, Contract]:
+    def attempt_record(self, tried: Tried, outcome: str) -> tuple[AnyAttempt, Contract]:
         """The contracts/route_attempt.v1 record of ``tried``."""
         delivery, exchange = self._delivery, tried.exchange
-        record = {
+        record: RouteAttemptRecord = {
             "v": 1,
             "kind": "route_attempt",
             "id": new_id("atm"),
-            **{name: delivery[name] for name in ("inbound_id", "source_id", "route_id")},
+            "inbound_id": delivery["inbound_id"],
+            "source_id": delivery["source_id"],
+            "route_id": delivery["route_id"],
             "delivery_id": delivery["id"],
             "attempt": delivery["attempt"],
             "timestamp": clock.iso(tried.started),
@@ -112,7 +113,7 @@ class RouteTarget:
             "duration_ms": max(0, tried.duration_ms),
             "retrying": outcome == "retrying",
         }
-        entry = {
+        entry: RouteOutcome = {
             "route_id": delivery["route_id"],
             "destination": "http",
             "outcome": "succeeded" if outcome == "succeeded" else "failed",

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib import metadata
-from typing import Any
 
 from shared import clock, signing
 from shared.errors import HookbusError
+from shared.records import DeliveryRecord, JsonObject
 from shared.secret_box import SecretUnavailable, secret_box
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,7 @@ def user_agent() -> str:
     return f"hookbus/{version}"
 
 
-def signing_secrets(
-    endpoint: dict[str, Any], now: datetime, keys: tuple[bytes, ...] = ()
-) -> list[str]:
+def signing_secrets(endpoint: JsonObject, now: datetime, keys: tuple[bytes, ...] = ()) -> list[str]:
     """The endpoint's secrets that still sign at ``now``, newest first, opened with ``keys``
     (``HOOKBUS_SECRET_KEY``) when stored sealed.
 
@@ -90,8 +88,8 @@ def signing_secrets(
 
 
 def build_request(
-    delivery: dict[str, Any],
-    endpoint: dict[str, Any],
+    delivery: DeliveryRecord,
+    endpoint: JsonObject,
     now: datetime,
     keys: tuple[bytes, ...] = (),
 ) -> OutboundRequest:

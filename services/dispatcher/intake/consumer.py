@@ -2,7 +2,7 @@
 
 Records of a partition finish out of order; each partition's :class:`OffsetTracker` says how far
 the commit may go. Partitions are paused for backpressure or until a retry tier's head record is
-due (see :mod:`services.dispatcher.pauses`); the loop keeps polling meanwhile, so the group
+due (see :mod:`services.dispatcher.intake.pauses`); the loop keeps polling meanwhile, so the group
 membership holds. A tier partition is rewound to its head when it waits: after a rebalance the
 new owner reads from the committed offset and finds the head, and its due time, again.
 """
@@ -18,9 +18,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from services.dispatcher.lanes import Job, LaneScheduler
-from services.dispatcher.offsets import OffsetTracker
-from services.dispatcher.pauses import Pauses
+from services.dispatcher.flow.lanes import Job, LaneScheduler
+from services.dispatcher.intake.offsets import OffsetTracker
+from services.dispatcher.intake.pauses import Pauses
 
 log = logging.getLogger(__name__)
 COMMIT_INTERVAL_SECONDS = 0.5

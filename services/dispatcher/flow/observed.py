@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer
 
-from services.dispatcher.lanes import LaneScheduler
+from services.dispatcher.flow.lanes import LaneScheduler
 from shared import consumer_lag, metrics
 from shared.config_state import ConfigState
 from shared.settings import Settings

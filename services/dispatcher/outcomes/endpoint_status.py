@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import time
 
-from services.dispatcher.attempt import Tried
-from services.dispatcher.endpoint_health import GONE_REASON, Change, EndpointHealth
-from services.dispatcher.endpoint_writer import EndpointWriter
-from services.dispatcher.kafka_out import persistently
-from services.dispatcher.operational_events import OperationalEvents
-from services.dispatcher.outcomes import GONE
+from services.dispatcher.outcomes.endpoint_health import GONE_REASON, Change, EndpointHealth
+from services.dispatcher.outcomes.endpoint_writer import EndpointWriter
+from services.dispatcher.outcomes.kafka_out import persistently
+from services.dispatcher.outcomes.operational_events import OperationalEvents
+from services.dispatcher.targets.exchange import GONE
+from services.dispatcher.targets.tried import Tried
 from shared import metrics
-from shared.config_state import Object
+from shared.records import JsonObject
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class EndpointStatus:
         self._writer = writer
         self._events = events
 
-    def judge(self, endpoint: Object, tried: Tried) -> Change | None:
+    def judge(self, endpoint: JsonObject, tried: Tried) -> Change | None:
         """The change ``tried`` calls for, if any; pass it to :meth:`apply` afterwards."""
         if tried.outcome == "succeeded":
             return self._health.succeeded(endpoint)

@@ -14,9 +14,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Coroutine, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from services.dispatcher.offsets import OffsetTracker
+from services.dispatcher.intake.offsets import OffsetTracker
+
+if TYPE_CHECKING:
+    from services.dispatcher.deliveries import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ class Job:
     key: str
     record: Any
     tracker: OffsetTracker
-    state: Any = None
+    state: Delivery | None = None
     queued_at: float = field(default_factory=time.monotonic)
 
 

@@ -9,17 +9,14 @@ operational app's own endpoints.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiokafka import AIOKafkaProducer
 
-from services.dispatcher.endpoint_health import GONE_REASON
+from services.dispatcher.outcomes.endpoint_health import GONE_REASON
 from shared.operational import publish_operational
+from shared.records import DeliveryRecord, JsonObject
 
-Object = dict[str, Any]
 
-
-def disable_reason(change: Object) -> str:
+def disable_reason(change: JsonObject) -> str:
     """``gone`` (the endpoint answered 410) or ``failing`` (no success for too long)."""
     return "gone" if change.get("disabled_reason") == GONE_REASON else "failing"
 
@@ -31,7 +28,7 @@ class OperationalEvents:
         self._producer = producer
         self._topic = events_topic
 
-    async def endpoint_disabled(self, app_id: str, endpoint_id: str, change: Object) -> None:
+    async def endpoint_disabled(self, app_id: str, endpoint_id: str, change: JsonObject) -> None:
         """The dispatcher just disabled ``endpoint_id`` with ``change``; never raises."""
         data = {
             "app_id": app_id,
@@ -41,7 +38,7 @@ class OperationalEvents:
         }
         await publish_operational(self._producer, self._topic, "endpoint.disabled", data)
 
-    async def attempt_exhausted(self, delivery: Object, last_attempt_id: str) -> None:
+    async def attempt_exhausted(self, delivery: DeliveryRecord, last_attempt_id: str) -> None:
         """``delivery``'s last attempt (``last_attempt_id``) failed; never raises."""
         data = {
             "app_id": delivery["app_id"],

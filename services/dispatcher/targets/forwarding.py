@@ -11,11 +11,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from services.dispatcher.targets.request import user_agent
+from shared.records import RouteDeliveryRecord
 
-from services.dispatcher.request import user_agent
-
-Object = dict[str, Any]
 # RFC 9110 7.6.1: these describe one connection or the framing, never the message.
 HOP_BY_HOP = frozenset(
     {
@@ -50,7 +48,7 @@ def forward_url(url: str, query: str) -> str:
 
 
 def forward_headers(
-    received: dict[str, str], extra: dict[str, str], delivery: Object
+    received: dict[str, str], extra: dict[str, str], delivery: RouteDeliveryRecord
 ) -> dict[str, str]:
     """The headers of the forwarded request (names lowercased, as received)."""
     named = received.get("connection", "")

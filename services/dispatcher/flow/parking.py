@@ -13,10 +13,11 @@ import logging
 
 from aiokafka import AIOKafkaProducer
 
-from services.dispatcher.kafka_out import decode_delivery, produce
-from services.dispatcher.lanes import Job
-from services.dispatcher.retry_tiers import Retry, next_delivery, tier_for
-from services.dispatcher.target import contract_of, ids_of, key_of
+from services.dispatcher.deliveries import contract_of, ids_of, key_of
+from services.dispatcher.flow.lanes import Job
+from services.dispatcher.flow.retry_tiers import Retry, next_delivery, tier_for
+from services.dispatcher.intake.decoding import decode_delivery
+from services.dispatcher.outcomes.kafka_out import produce
 from shared import clock
 from shared.settings import Settings
 from shared.topics import Topic, physical, retry_topic
@@ -40,10 +41,8 @@ class Parking:
         first = min(self._schedule)
         delay = min(max(first, 2 * waited), max(self._schedule))
         tier = tier_for(delay, first, self._schedule)
-        parked = {
-            **next_delivery(delivery, Retry(delay, tier), clock.now()),
-            "attempt": delivery["attempt"],
-        }
+        parked = next_delivery(delivery, Retry(delay, tier), clock.now())
+        parked["attempt"] = delivery["attempt"]
         topic = physical(self._prefix, retry_topic(tier))
         ids = ids_of(delivery)
         await produce(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -22,10 +21,10 @@ from shared import clock
 from shared.config_view import ConfigView
 from shared.contracts import Contract, encode
 from shared.kafka_io import send
+from shared.records import JsonObject
 
 log = logging.getLogger(__name__)
 MAX_REPAIRS = 5
-Object = dict[str, Any]
 
 
 class EndpointWriter:
@@ -38,14 +37,14 @@ class EndpointWriter:
         self._producer = producer
         self._topic = topic
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._seen: dict[str, list[Object | None]] = {}
+        self._seen: dict[str, list[JsonObject | None]] = {}
         view.on_change(self._applied)
 
-    def _applied(self, kind: str, ident: str, value: Object | None) -> None:
+    def _applied(self, kind: str, ident: str, value: JsonObject | None) -> None:
         if kind == "endpoint" and ident in self._seen:
             self._seen[ident].append(value)
 
-    async def update(self, endpoint_id: str, changes: Object, touch: bool = False) -> bool:
+    async def update(self, endpoint_id: str, changes: JsonObject, touch: bool = False) -> bool:
         """Merge ``changes`` into the endpoint's record; False when the endpoint is gone.
 
         ``touch`` sets ``updated_at`` (a change users see, such as a disable).
@@ -57,7 +56,7 @@ class EndpointWriter:
                 self._seen.pop(endpoint_id, None)
                 self._locks.pop(endpoint_id, None)
 
-    async def _update(self, endpoint_id: str, changes: Object, touch: bool) -> bool:
+    async def _update(self, endpoint_id: str, changes: JsonObject, touch: bool) -> bool:
         await self._view.catch_up()
         base = self._view.get("endpoint", endpoint_id)
         for _ in range(MAX_REPAIRS):
@@ -81,7 +80,7 @@ class EndpointWriter:
                 await self._write(endpoint_id, None)
         return base is not None
 
-    async def _write(self, endpoint_id: str, data: Object | None) -> None:
+    async def _write(self, endpoint_id: str, data: JsonObject | None) -> None:
         value = None
         if data is not None:
             record = {"v": 1, "kind": "endpoint", "id": endpoint_id, "updated_at": clock.iso()}

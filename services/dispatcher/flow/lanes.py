@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.dispatcher.jobs import Job, JobTasks
+from services.dispatcher.intake.jobs import Job, JobTasks
 
 __all__ = ["Job", "LaneScheduler"]
 SLOW_SECONDS = 1.0
@@ -51,8 +51,8 @@ class _Lane:
 
 
 class LaneScheduler:
-    """Runs ``run(job)`` for submitted jobs within the bounds (see :mod:`.jobs` for when a job
-    counts as done); the first crash is kept in :attr:`error` for the owner to act on.
+    """Runs ``run(job)`` for submitted jobs within the bounds (see :mod:`..intake.jobs` for when
+    a job counts as done); the first crash is kept in :attr:`error` for the owner to act on.
     """
 
     def __init__(

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
-from services.dispatcher.request import OutboundRequest
+from services.dispatcher.targets.request import OutboundRequest
+from shared.records import AttemptResponse
 
 MAX_RESPONSE_BYTES = 64 * 1024
+GONE = 410
+"""The status by which an endpoint says it is gone for good: no retry, and it is disabled."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Exchange:
         """No request went out, for ``reason``."""
         return cls(None, {}, "", reason)
 
-    def response_record(self) -> dict[str, Any] | None:
+    def response_record(self) -> AttemptResponse | None:
         """The ``response`` object of an attempt record: None when no answer arrived."""
         if self.status is None:
             return None
