@@ -8,9 +8,6 @@ from collections.abc import Iterator
 
 from shared.records import JsonObject
 
-# Still imported by services/dispatcher/endpoint_status.py (issue 12 owns it): use JsonObject.
-Object = JsonObject
-
 
 class ConfigState:
     """The objects of the config log by kind and id, with a ``uid`` index. No I/O."""

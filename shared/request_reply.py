@@ -9,7 +9,7 @@ Several instances may share a partition: each ignores the replies addressed to a
 
 Used by the publish duplicate check (router → ingress: one reply per request) and by the
 inbound sync mode (router and dispatcher → ingress: several replies per request). This module
-holds what both sides agree on; the ingress's inbox (``services.ingress.reply_inbox``) reads
+holds what both sides agree on; the ingress's inbox (``services.ingress.publish.reply_inbox``) reads
 the replies.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 from aiokafka.partitioner import murmur2
 
 from shared.contracts import encode_reply
-from shared.records import ReplyRecord
+from shared.records import ReplyRecord, ReplyTo
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ReplyAddress:
     instance: str
     correlation_id: str
 
-    def as_record(self) -> dict[str, str]:
+    def as_record(self) -> ReplyTo:
         """The ``reply_to`` object carried by the request record."""
         return {"instance": self.instance, "correlation_id": self.correlation_id}
 

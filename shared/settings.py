@@ -6,80 +6,22 @@ and hands it (or the part it needs) to what it constructs.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?\s*$", re.ASCII)
-# Longer than anything hookbus waits for or keeps; beyond it, times overflow databases' integers.
-MAX_DURATION_S = 100 * 365 * 86400.0
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-
-
-class SettingsError(ValueError):
-    """A ``HOOKBUS_*`` variable holds a value that cannot be used."""
-
-
-def parse_duration(text: str) -> float:
-    """Parse ``"5s"``, ``"30m"``, ``"2h"``, ``"5d"``, ``"250ms"`` or bare seconds into seconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise SettingsError(f"not a duration: {text!r} (use e.g. 5s, 30m, 2h, 5d)")
-    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds > MAX_DURATION_S:
-        raise SettingsError(f"duration {text!r} is over 100 years")
-    return seconds
-
-
-def parse_schedule(text: str) -> tuple[float, ...]:
-    """Parse a comma-separated retry schedule such as ``"5s,5m,30m"`` into seconds."""
-    return tuple(parse_duration(part) for part in text.split(",") if part.strip())
-
-
-def parse_secret_keys(text: str) -> tuple[bytes, ...]:
-    """Parse ``HOOKBUS_SECRET_KEY``: comma-separated base64 keys of 32 bytes, newest first."""
-    keys = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        try:
-            key = base64.urlsafe_b64decode(part.replace("+", "-").replace("/", "_") + "==")
-        except (binascii.Error, ValueError):
-            key = b""
-        if len(key) != 32:
-            raise SettingsError("HOOKBUS_SECRET_KEY must hold base64 keys of 32 bytes")
-        keys.append(key)
-    return tuple(keys)
-
-
-def _bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise SettingsError(f"not a boolean: {text!r}")
-
-
-def _positive(name: str, value: int) -> int:
-    if value < 1:
-        raise SettingsError(f"HOOKBUS_{name} must be at least 1, got {value}")
-    return value
-
-
-def _public_url(text: str | None) -> str | None:
-    if text is None:
-        return None
-    if not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", text.strip()):
-        raise SettingsError(
-            f"HOOKBUS_PUBLIC_URL must be http(s)://host[:port][/prefix], got {text!r}"
-        )
-    return text.strip().rstrip("/")
+from shared.setting_values import (
+    SettingsError,
+    at_least_one,
+    parse_bool,
+    parse_duration,
+    parse_public_url,
+    parse_schedule,
+    parse_secret_keys,
+)
+from shared.settings_check import check_env
 
 
 @dataclass(frozen=True)
@@ -135,7 +77,6 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``env`` (default ``os.environ``); raise :class:`SettingsError`
         naming the first variable whose value is not allowed."""
-        from shared.settings_check import check_env  # it uses this module's parsers
 
         env = os.environ if env is None else env
         check_env(env)
@@ -167,11 +108,11 @@ class Settings:
             kafka_bootstrap=get("KAFKA_BOOTSTRAP"),
             topic_prefix=env.get("HOOKBUS_TOPIC_PREFIX", base.topic_prefix),
             partitions=integer("PARTITIONS", base.partitions),
-            replication_factor=_positive("REPLICATION_FACTOR", integer("REPLICATION_FACTOR", 1)),
+            replication_factor=at_least_one("REPLICATION_FACTOR", integer("REPLICATION_FACTOR", 1)),
             data_dir=Path(data_dir) if data_dir else base.data_dir,
             database_url=get("DATABASE_URL"),
             retry_schedule=parse_schedule(schedule) if schedule else base.retry_schedule,
-            allow_private_destinations=_bool(get("ALLOW_PRIVATE_DESTINATIONS") or "false"),
+            allow_private_destinations=parse_bool(get("ALLOW_PRIVATE_DESTINATIONS") or "false"),
             max_payload_bytes=integer("MAX_PAYLOAD_BYTES", base.max_payload_bytes),
             delivery_concurrency=integer("DELIVERY_CONCURRENCY", base.delivery_concurrency),
             secret_grace=parse_duration(get("SECRET_GRACE") or "24h"),
@@ -186,9 +127,9 @@ class Settings:
             secret_keys=parse_secret_keys(get("SECRET_KEY") or ""),
             max_body=integer("MAX_BODY", base.max_body),
             sync_timeout=parse_duration(get("SYNC_TIMEOUT") or "30s"),
-            public_url=_public_url(get("PUBLIC_URL")),
+            public_url=parse_public_url(get("PUBLIC_URL")),
             stream_keepalive=parse_duration(get("STREAM_KEEPALIVE") or "15s"),
-            task_page_size=_positive("TASK_PAGE_SIZE", integer("TASK_PAGE_SIZE", 500)),
+            task_page_size=at_least_one("TASK_PAGE_SIZE", integer("TASK_PAGE_SIZE", 500)),
         )
 
     @property

@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from shared.settings import (
+from shared.setting_values import (
     SettingsError,
-    _bool,
-    _public_url,
+    parse_bool,
     parse_duration,
+    parse_public_url,
     parse_schedule,
     parse_secret_keys,
 )
@@ -119,7 +119,9 @@ RULES: dict[str, Rule] = {
         secret=True,
     ),
     "RETRY_SCHEDULE": Rule(_schedule, "comma-separated durations above zero, e.g. 5s,5m,30m"),
-    "ALLOW_PRIVATE_DESTINATIONS": Rule(_parses(_bool), "true or false (also 1/0, yes/no, on/off)"),
+    "ALLOW_PRIVATE_DESTINATIONS": Rule(
+        _parses(parse_bool), "true or false (also 1/0, yes/no, on/off)"
+    ),
     "MAX_PAYLOAD_BYTES": POSITIVE,
     "DELIVERY_CONCURRENCY": POSITIVE,
     "SECRET_GRACE": DURATION_OR_ZERO,
@@ -136,7 +138,7 @@ RULES: dict[str, Rule] = {
     ),
     "MAX_BODY": POSITIVE,
     "SYNC_TIMEOUT": DURATION,
-    "PUBLIC_URL": Rule(_parses(_public_url), "an http(s)://host[:port][/prefix] URL"),
+    "PUBLIC_URL": Rule(_parses(parse_public_url), "an http(s)://host[:port][/prefix] URL"),
     "STREAM_KEEPALIVE": DURATION,
     "TASK_PAGE_SIZE": POSITIVE,
 }

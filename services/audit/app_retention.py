@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from services.audit.erasure import erase_older
 from services.audit.store import Store
 from shared.config_state import ConfigState
-from shared.settings import SettingsError, parse_duration
+from shared.setting_values import SettingsError, parse_duration
 
 log = logging.getLogger(__name__)
 MIN_INTERVAL_S = 1.0

@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 from aiokafka import ConsumerRecord, TopicPartition
 from sqlalchemy import Table
 
-from services.audit.inbound_rows import contract_for
+from services.audit.inbound.rows import contract_for
 from services.audit.rows import Origin, Row, attempt_rows, dead_letter_rows, event_rows
 from services.audit.schema import dead_letters
 from services.audit.task_rows import task_rows

@@ -82,7 +82,7 @@ def process_command(name: str) -> click.Command:
 
     @click.pass_context
     def delegate(ctx: click.Context, args: tuple[str, ...]) -> int:
-        from services.cli import main as process_main
+        from services.processes import main as process_main
 
         return process_main([name, *args])
 

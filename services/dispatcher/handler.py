@@ -1,6 +1,6 @@
 """What the dispatcher does with one delivery record: decode, wait, attempt, record, follow up.
 
-A delivery goes to a target (:mod:`.target`): an app's endpoint, or an inbound route's HTTP
+A delivery goes to a target (:mod:`.targets.target`): an app's endpoint, or an inbound route's HTTP
 destination (records of ``"kind": "route"``); both take the same path through here.
 
 A record is done (its offset may be committed) once what it caused is durable in Kafka: its
@@ -15,31 +15,28 @@ import logging
 import random
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from services.dispatcher.attempt import Tried, attempt, fitted
-from services.dispatcher.clients import ClientPool
-from services.dispatcher.endpoint_status import EndpointStatus
-from services.dispatcher.endpoint_target import EndpointTarget
-from services.dispatcher.endpoint_writer import EndpointWriter
-from services.dispatcher.exchange import Exchange, post
-from services.dispatcher.fast_http import FastSender, sendable
-from services.dispatcher.kafka_out import (
-    Outgoing,
-    decode_delivery,
-    persistently,
-    produce,
-    produce_replies,
-)
-from services.dispatcher.lanes import Job
-from services.dispatcher.operational_events import OperationalEvents
-from services.dispatcher.outcomes import Plan, plan
-from services.dispatcher.request import OutboundRequest
-from services.dispatcher.route_target import RouteTarget
-from services.dispatcher.target import Target, ids_of, is_route, is_route_key
+from services.dispatcher.deliveries import Delivery, ids_of, is_route, is_route_key
+from services.dispatcher.flow.retry_plan import Plan, plan
+from services.dispatcher.intake.decoding import decode_delivery
+from services.dispatcher.intake.jobs import Job
+from services.dispatcher.outcomes.attempt_records import fitted
+from services.dispatcher.outcomes.endpoint_status import EndpointStatus
+from services.dispatcher.outcomes.endpoint_writer import EndpointWriter
+from services.dispatcher.outcomes.kafka_out import Outgoing, persistently, produce, produce_replies
+from services.dispatcher.outcomes.operational_events import OperationalEvents
+from services.dispatcher.targets.attempt import attempt
+from services.dispatcher.targets.clients import ClientPool
+from services.dispatcher.targets.endpoint_target import EndpointTarget
+from services.dispatcher.targets.exchange import Exchange, post
+from services.dispatcher.targets.fast_http import FastSender, sendable
+from services.dispatcher.targets.request import OutboundRequest
+from services.dispatcher.targets.route_target import RouteTarget
+from services.dispatcher.targets.target import Target
+from services.dispatcher.targets.tried import Tried
 from shared import clock, metrics
 from shared.config_state import ConfigState
 from shared.config_view import ConfigView
@@ -117,16 +114,12 @@ class DeliveryHandler:
         target = await self._target(delivery)
         if target is None:
             return None
-        key, ids = target.key, target.ids
         if target.blocked is not None:
             tried = target.unsent(target.blocked)
             outgoing = [self._attempt(target, tried, "failed")]
-            await produce(self._producer, outgoing, key, ids)
-            metrics.attempted("failed", None, None, delivery)
-            log.info("attempt recorded without a request", extra={**ids, "reason": target.blocked})
-            await produce_replies(self._producer, self._replies, target.replies(tried, "failed"))
+            await self._record(delivery, target, tried, outgoing, "failed")
             return None
-        send = partial(self._send, key, target.endpoint is not None)
+        send = partial(self._send, target.key, target.endpoint is not None)
         tried = await attempt(send, delivery, target, self._settings)
         decided = plan(tried, target.ordered, self._settings, self._rng, clock.now())
         endpoint = target.endpoint
@@ -134,21 +127,41 @@ class DeliveryHandler:
         if change is not None and change.get("enabled") is False:
             decided = Plan("failed")  # disabled now: no retry of it or of anything after it
         outgoing = self._outgoing(job, target, tried, decided)
-        await produce(self._producer, outgoing, key, ids)
-        log.info("attempt recorded", extra={**ids, "outcome": decided.outcome})
-        if decided.outcome == "exhausted" and not is_route(delivery):
-            recorded = outgoing[0][1]  # the attempt record, encoded
-            last = recorded if isinstance(recorded, dict) else orjson.loads(recorded)
-            await self._events.attempt_exhausted(delivery, str(last["id"]))
-        metrics.attempted(decided.outcome, tried.exchange.status, tried.duration_ms, delivery)
-        replies = target.replies(tried, decided.outcome)
-        await produce_replies(self._producer, self._replies, replies)
+        await self._record(delivery, target, tried, outgoing, decided.outcome)
         if change is not None:
-            await self._status.apply(key, change, ids)
+            await self._status.apply(target.key, change, target.ids)
         if decided.retry is not None and decided.tier is None:
             job.state = decided.retry
             return decided.delay
         return None
+
+    async def _record(
+        self,
+        delivery: Delivery,
+        target: Target,
+        tried: Tried,
+        outgoing: list[Outgoing],
+        outcome: str,
+    ) -> None:
+        """What every attempt ends with: produce what it left (durable on return), log and count
+        it, tell the operator of an exhausted delivery, answer a caller waiting in sync mode."""
+        await produce(self._producer, outgoing, target.key, target.ids)
+        sent = target.blocked is None
+        if sent:
+            log.info("attempt recorded", extra={**target.ids, "outcome": outcome})
+        else:
+            log.info(
+                "attempt recorded without a request",
+                extra={**target.ids, "reason": target.blocked},
+            )
+        if outcome == "exhausted" and not is_route(delivery):
+            recorded = outgoing[0][1]  # the attempt record, encoded
+            last = orjson.loads(recorded) if isinstance(recorded, bytes) else recorded
+            await self._events.attempt_exhausted(delivery, str(last["id"]))
+        status, duration_ms = (tried.exchange.status, tried.duration_ms) if sent else (None, None)
+        metrics.attempted(outcome, status, duration_ms, delivery)
+        replies = target.replies(tried, outcome)
+        await produce_replies(self._producer, self._replies, replies)
 
     async def _send(
         self, key: str, to_endpoint: bool, request: OutboundRequest, timeout_ms: int
@@ -179,7 +192,7 @@ class DeliveryHandler:
             out.append((self._dead, letter, Contract.DEAD_LETTER))
         return out
 
-    async def _target(self, delivery: dict[str, Any]) -> Target | None:
+    async def _target(self, delivery: Delivery) -> Target | None:
         """The endpoint or route as configured once the view has read what the delivery's
         writer saw.
 

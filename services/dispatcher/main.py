@@ -17,17 +17,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from fastapi import FastAPI
 
-from services.dispatcher import observed
-from services.dispatcher.clients import ClientPool
-from services.dispatcher.consumer import ParallelConsumer
-from services.dispatcher.endpoint_writer import EndpointWriter
-from services.dispatcher.fast_http import FastSender
-from services.dispatcher.guarded_network import PublicOnlyBackend
+from services.dispatcher.flow import observed
+from services.dispatcher.flow.lanes import LaneScheduler
+from services.dispatcher.flow.parking import Parking
+from services.dispatcher.flow.rate_limits import RateLimits
+from services.dispatcher.flow.retry_tiers import due_epoch
 from services.dispatcher.handler import DeliveryHandler, backlog_limit, lane_limit
-from services.dispatcher.lanes import LaneScheduler
-from services.dispatcher.parking import Parking
-from services.dispatcher.rate_limits import RateLimits
-from services.dispatcher.retry_tiers import due_epoch
+from services.dispatcher.intake.consumer import ParallelConsumer
+from services.dispatcher.outcomes.endpoint_writer import EndpointWriter
+from services.dispatcher.targets.clients import ClientPool
+from services.dispatcher.targets.fast_http import FastSender
+from services.dispatcher.targets.guarded_network import PublicOnlyBackend
 from shared import lifecycle
 from shared.config_view import ConfigView
 from shared.errors import KafkaUnavailable

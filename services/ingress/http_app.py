@@ -20,12 +20,12 @@ from services.ingress.api import (
     streams_api,
     tasks_api,
 )
-from services.ingress.front_door import FrontDoor
 from services.ingress.inbound import http_app as inbound_http
-from services.ingress.json_bodies import JsonBodies
 from services.ingress.web import docs_page, errors
 from services.ingress.web.bearer_challenge import BearerChallenge
+from services.ingress.web.front_door import FrontDoor
 from services.ingress.web.hub import Hub
+from services.ingress.web.json_bodies import JsonBodies
 from services.ingress.web.portal_gate import PortalGate
 from services.ingress.web.single_query import SingleQuery
 from services.ingress.web.trailing_slash import TrailingSlash

@@ -7,12 +7,12 @@ import logging
 
 import httpx
 
-from services.ingress.config_store import ConfigStore
 from services.ingress.http_app import create_app
-from services.ingress.kafka_probe import KafkaProbe
-from services.ingress.operational import ensure_operational_app
-from services.ingress.reply_inbox import start_inbox
-from services.ingress.state import Ingress
+from services.ingress.publish.config_store import ConfigStore
+from services.ingress.publish.kafka_probe import KafkaProbe
+from services.ingress.publish.operational import ensure_operational_app
+from services.ingress.publish.reply_inbox import start_inbox
+from services.ingress.web.hub import Hub
 from shared import lifecycle
 from shared.config_view import ConfigView
 from shared.health import listening, start_http
@@ -40,7 +40,7 @@ async def serve(settings: Settings) -> None:
     replies_topic = physical(settings.topic_prefix, Topic.REPLIES)
     replies = await start_inbox(settings.bootstrap, replies_topic, settings.instance_id, producer)
     audit = httpx.AsyncClient(base_url=settings.audit_url, timeout=30.0)
-    hub = Ingress(
+    hub = Hub(
         settings=settings,
         producer=producer,
         config=ConfigStore(view, producer, config_topic),

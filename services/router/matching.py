@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from services.router.rendering import envelope
 from shared.filters import FilterError, holds
+from shared.records import JsonObject
 from shared.type_patterns import WILDCARD, accepts_type, type_matches
 
 __all__ = [
@@ -24,15 +25,14 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-Object = dict[str, Any]
 
 
 class ConfigReader(Protocol):
     """The part of :class:`shared.config_view.ConfigState` routing reads."""
 
-    def get(self, kind: str, ident: str) -> Object | None: ...
+    def get(self, kind: str, ident: str) -> JsonObject | None: ...
 
-    def children(self, kind: str, app_id: str) -> Iterable[Object]: ...
+    def children(self, kind: str, app_id: str) -> Iterable[JsonObject]: ...
 
 
 def accepts_channels(endpoint: Mapping[str, Any], channels: Iterable[str]) -> bool:
@@ -57,7 +57,7 @@ def accepts_filter(endpoint: Mapping[str, Any], document: Mapping[str, Any]) -> 
         return False
 
 
-def targets(config: ConfigReader, event: Mapping[str, Any]) -> list[Object]:
+def targets(config: ConfigReader, event: Mapping[str, Any]) -> list[JsonObject]:
     """The enabled endpoints ``event`` must be delivered to, in endpoint id order.
 
     An event naming an ``endpoint_id`` (ping, resend) goes to that endpoint alone when it exists,

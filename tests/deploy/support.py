@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from services.cli import parser
+from services.processes import parser
 from shared.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,9 +11,10 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from services.dispatcher.attempt import attempt, classify
-from services.dispatcher.endpoint_target import EndpointTarget
-from services.dispatcher.exchange import MAX_RESPONSE_BYTES, post, response_text
+from services.dispatcher.targets.attempt import attempt
+from services.dispatcher.targets.endpoint_target import EndpointTarget
+from services.dispatcher.targets.exchange import MAX_RESPONSE_BYTES, post, response_text
+from services.dispatcher.targets.tried import classify
 from shared import signing
 from shared.contracts import Contract, validate
 from shared.settings import Settings
@@ -35,7 +36,7 @@ def run(handler: Handler, ep: dict[str, Any], settings: Settings = ALLOW) -> dic
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             target = EndpointTarget(delivery(), ep, settings.secret_keys)
             tried = await attempt(partial(post, client), delivery(), target, settings)
-            return tried.record(tried.outcome)
+            return target.attempt_record(tried, tried.outcome)[0]
 
     record = asyncio.run(go())
     validate(Contract.ATTEMPT, record)

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from services.dispatcher import clients as clients_module
-from services.dispatcher.clients import ClientPool
+from services.dispatcher.targets import clients as clients_module
+from services.dispatcher.targets.clients import ClientPool
 
 
 def pool(max_idle: int = 100) -> ClientPool:

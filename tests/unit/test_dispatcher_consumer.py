@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.dispatcher.consumer import ParallelConsumer
-from services.dispatcher.lanes import LaneScheduler
+from services.dispatcher.flow.lanes import LaneScheduler
+from services.dispatcher.intake.consumer import ParallelConsumer
 from tests.support.waiting import eventually
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.dispatcher.endpoint_health import EndpointHealth
+from services.dispatcher.outcomes.endpoint_health import EndpointHealth
 
 DAY = 86400.0
 

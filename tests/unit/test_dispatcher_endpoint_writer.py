@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from services.dispatcher.endpoint_writer import EndpointWriter
+from services.dispatcher.outcomes.endpoint_writer import EndpointWriter
 from shared.config_state import ConfigState
 from tests.support import records
 

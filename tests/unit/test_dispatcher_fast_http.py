@@ -10,9 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from services.dispatcher.exchange import MAX_RESPONSE_BYTES, Exchange
-from services.dispatcher.fast_http import FastSender, sendable
-from services.dispatcher.request import OutboundRequest
+from services.dispatcher.targets.exchange import MAX_RESPONSE_BYTES, Exchange
+from services.dispatcher.targets.fast_http import FastSender, sendable
+from services.dispatcher.targets.request import OutboundRequest
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

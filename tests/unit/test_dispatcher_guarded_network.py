@@ -12,7 +12,7 @@ import httpcore
 import httpx
 import pytest
 
-from services.dispatcher.guarded_network import GuardedTransport, PublicOnlyBackend
+from services.dispatcher.targets.guarded_network import GuardedTransport, PublicOnlyBackend
 
 PUBLIC = "93.184.216.34"
 ANSWER = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"

@@ -15,10 +15,10 @@ import httpx
 import orjson
 import pytest
 
-from services.dispatcher.clients import ClientPool
+from services.dispatcher.flow.lanes import Job
 from services.dispatcher.handler import ENDPOINT_CONCURRENCY, DeliveryHandler, lane_limit
-from services.dispatcher.lanes import Job
-from services.dispatcher.offsets import OffsetTracker
+from services.dispatcher.intake.offsets import OffsetTracker
+from services.dispatcher.targets.clients import ClientPool
 from shared import clock, signing
 from shared.config_state import ConfigState
 from shared.contracts import Contract, decode, encode, examples

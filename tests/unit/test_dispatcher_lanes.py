@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.dispatcher import lanes
-from services.dispatcher.lanes import Job, LaneScheduler
-from services.dispatcher.offsets import OffsetTracker
+from services.dispatcher.flow import lanes
+from services.dispatcher.flow.lanes import Job, LaneScheduler
+from services.dispatcher.intake.offsets import OffsetTracker
 from tests.support.waiting import eventually
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from services.dispatcher.offsets import OffsetTracker
+from services.dispatcher.intake.offsets import OffsetTracker
 
 
 def tracker_with(*offsets: int) -> OffsetTracker:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.dispatcher.pauses import IDLE_POLL_MS, PAUSED_POLL_MS, Pauses
+from services.dispatcher.intake.pauses import IDLE_POLL_MS, PAUSED_POLL_MS, Pauses
 
 
 def test_a_full_partition_pauses_until_a_quarter_below_its_bound() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.dispatcher.rate_limits import RateLimits, TokenBucket
+from services.dispatcher.flow.rate_limits import RateLimits, TokenBucket
 
 
 def test_bucket_spaces_requests_by_one_over_the_rate() -> None:

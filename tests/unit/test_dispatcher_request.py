@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.dispatcher.request import (
+from services.dispatcher.targets.request import (
     NoSigningSecret,
     build_request,
     signing_secrets,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from services.dispatcher.retry_tiers import (
+from services.dispatcher.flow.retry_tiers import (
     Retry,
     due_epoch,
     next_delivery,

@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 import pytest
 
-from services.dispatcher.forwarding import forward_headers, forward_url
+from services.dispatcher.flow.lanes import Job
+from services.dispatcher.flow.parking import Parking
 from services.dispatcher.handler import ENDPOINT_CONCURRENCY, backlog_limit, lane_limit
-from services.dispatcher.lanes import Job
-from services.dispatcher.offsets import OffsetTracker
-from services.dispatcher.parking import Parking
+from services.dispatcher.intake.offsets import OffsetTracker
+from services.dispatcher.targets.forwarding import forward_headers, forward_url
 from shared import clock
 from shared.contracts import Contract, decode, encode, examples
 from shared.inbound import decode_body

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from services.ingress.api.models import AppIn, EndpointIn, RotateIn
 from services.ingress.inbound.verification.validation import parse_verification
 from shared.errors import Unprocessable
-from shared.settings import SettingsError, parse_duration
+from shared.setting_values import SettingsError, parse_duration
 
 
 @pytest.mark.parametrize("secret", ["whsec_é", "é", "whsec_\u2603\u2603\u2603\u2603", "whsec_\x00"])

@@ -10,9 +10,9 @@ import orjson
 import pytest
 
 from services.ingress.api.models import is_id
-from services.ingress.json_bodies import is_json, reencode
 from services.ingress.publish.kafka_probe import KafkaProbe
 from services.ingress.web import paging
+from services.ingress.web.json_bodies import is_json, reencode
 from shared import clock
 from shared.destinations import check_url_syntax
 from shared.errors import KafkaUnavailable, Unprocessable

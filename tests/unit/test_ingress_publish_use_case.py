@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from services.ingress.publish.publishing import PENDING_HEADER, REPLAYED_HEADER
 from services.ingress.publish.use_case import Outcome, verdict_headers
-from services.ingress.publishing import PENDING_HEADER, REPLAYED_HEADER
 
 
 def outcome(verdict: str) -> Outcome:

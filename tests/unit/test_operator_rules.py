@@ -7,7 +7,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from services.dispatcher.request import build_request
+from services.dispatcher.targets.request import build_request
 from services.ingress.api.models import EndpointIn, MessageIn
 from services.router.deliveries import delivery
 from services.router.matching import type_matches

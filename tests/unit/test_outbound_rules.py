@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from services.dispatcher.request import build_request
+from services.dispatcher.targets.request import build_request
 from shared import clock, signing
 from shared.filters import FilterError, check_filter, compile_path, holds, json_equal
 from shared.secret_box import SecretUnavailable, secret_box
-from shared.settings import SettingsError, parse_secret_keys
+from shared.setting_values import SettingsError, parse_secret_keys
 from shared.transforms import TransformError, apply, compile_transform
 from tests.support.records import delivery, endpoint
 

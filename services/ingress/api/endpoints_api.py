@@ -16,7 +16,7 @@ from services.ingress.api.examples import (
 )
 from services.ingress.api.models import EndpointIn, EndpointPatch
 from services.ingress.publish.operational import endpoint_event
-from services.ingress.publisher import event_record, publish
+from services.ingress.publish.publisher import event_record, publish
 from services.ingress.web.auth import authorized
 from services.ingress.web.hub import Cursor, Hub, HubDep, Limit
 from services.ingress.web.paging import page

@@ -23,7 +23,7 @@ from pydantic_core import core_schema
 from shared import clock, signing
 from shared.endpoint_limits import DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT
 from shared.filters import MAX_CONDITIONS, check_filter, count_conditions
-from shared.settings import SettingsError, parse_duration
+from shared.setting_values import SettingsError, parse_duration
 from shared.transforms import TransformError, compile_transform
 
 # ":" is a separator as much as ".": WPVIP names its types `environment:code:deployed`.

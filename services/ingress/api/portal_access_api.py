@@ -22,7 +22,7 @@ from services.ingress.web.portal_gate import REVOCATION, PortalGate
 from services.ingress.web.portal_tokens import Grant
 from shared import clock
 from shared.json_response import OrjsonResponse
-from shared.settings import SettingsError, parse_duration
+from shared.setting_values import SettingsError, parse_duration
 
 DEFAULT_LIFETIME = 3600.0
 MAX_LIFETIME = 30 * 86400.0

@@ -21,7 +21,7 @@ from services.ingress.inbound.models import HEADER_NAME
 from shared.errors import Unprocessable
 from shared.inbound import document, find
 from shared.predicates import compile_path
-from shared.settings import SettingsError, parse_duration
+from shared.setting_values import SettingsError, parse_duration
 
 DEFAULT_WINDOW = "24h"
 # Longer key values are replaced by their hash, so a claim stays small.

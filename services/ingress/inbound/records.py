@@ -13,7 +13,7 @@ from shared.errors import PayloadTooLarge
 from shared.ids import new_id
 from shared.inbound import encode_body
 from shared.kafka_io import send
-from shared.records import InboundRecord, Verification
+from shared.records import InboundRecord, ReplyTo, Verification
 from shared.topics import MAX_VALUE_BYTES
 
 
@@ -39,7 +39,7 @@ def inbound_record(
     route: bool,
     config_offset: int,
     resubmission_of: str | None = None,
-    reply_to: Mapping[str, str] | None = None,
+    reply_to: ReplyTo | None = None,
     dedupe: Mapping[str, Any] | None = None,
 ) -> InboundRecord:
     """The record of one received (or resubmitted) request, with a fresh ``in_`` id;

@@ -3,7 +3,7 @@ takes it, in one place: check the payloads, look up generated ids already used, 
 events (durable on return), wait for the verdicts and word each message's outcome.
 
 The protocol itself (the records, the request-reply with the router) is
-:mod:`services.ingress.publishing`; the HTTP answer is the handler's.
+:mod:`services.ingress.publish.publishing`; the HTTP answer is the handler's.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from services.ingress.api.models import MessageIn
 from services.ingress.publish import id_reuse
-from services.ingress.publisher import message_view
-from services.ingress.publishing import (
+from services.ingress.publish.publisher import message_view
+from services.ingress.publish.publishing import (
     PENDING_HEADER,
     REPLAYED_HEADER,
     Publication,

@@ -17,24 +17,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 
 from shared import clock
 from shared.ids import derived_id, new_id
 from shared.inbound import find
+from shared.records import EventRecord, JsonObject, RouteDeliveryRecord, RouteOutcome
 
-Object = dict[str, Any]
+R = TypeVar("R", EventRecord, RouteDeliveryRecord, JsonObject)
 
 
-class Produced(NamedTuple):
+class Produced(NamedTuple, Generic[R]):
     """One destination's record, and the route's entry in the inbound routing record."""
 
     topic: str
     key: str
-    record: Object
-    outcome: Object
+    record: R
+    outcome: RouteOutcome
 
 
 def kafka_key(destination: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any) -> str:
@@ -51,18 +52,20 @@ def kafka_key(destination: Mapping[str, Any], inbound: Mapping[str, Any], doc: A
     return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
-def to_kafka(route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any) -> Produced:
+def to_kafka(
+    route: Mapping[str, Any], inbound: Mapping[str, Any], doc: Any
+) -> Produced[JsonObject]:
     """The inbound record on the route's own topic."""
     destination = route["destination"]
     key = kafka_key(destination, inbound, doc)
-    record = {**inbound, "route_id": route["id"]}
+    record: JsonObject = {**inbound, "route_id": route["id"]}
     record.pop("reply_to", None)
     record.pop("dedupe", None)
     outcome = _entry(route, "succeeded", {"topic": destination["topic"], "key": key})
     return Produced(destination["topic"], key, record, outcome)
 
 
-def payload(inbound: Mapping[str, Any], doc: Any) -> Object:
+def payload(inbound: Mapping[str, Any], doc: Any) -> JsonObject:
     """The outbound message payload made of an inbound request."""
     if isinstance(doc, dict):
         return doc
@@ -75,7 +78,7 @@ def to_app(
     doc: Any,
     events_topic: str,
     event_type: str,
-) -> Produced:
+) -> Produced[EventRecord]:
     """An outbound event of ``event_type`` to the route's app, with the inbound request's
     config offset."""
     destination = route["destination"]
@@ -84,7 +87,7 @@ def to_app(
     received_ms = int(clock.parse(inbound["received_at"]).timestamp() * 1000)
     seed = f"{inbound['id']}\n{route['id']}".encode()
     message_id = derived_id("msg", seed, at_ms=received_ms)
-    event = {
+    event: EventRecord = {
         "v": 1,
         "id": message_id,
         "app_id": destination["app_id"],
@@ -104,9 +107,9 @@ def to_app(
 
 def to_http(
     route: Mapping[str, Any], inbound: Mapping[str, Any], deliveries_topic: str
-) -> Produced:
+) -> Produced[RouteDeliveryRecord]:
     """A route delivery for the dispatcher: the request as received, first attempt."""
-    delivery = {
+    delivery: RouteDeliveryRecord = {
         "v": 1,
         "kind": "route",
         "id": new_id("dlv"),
@@ -114,8 +117,12 @@ def to_http(
         "source_id": inbound["source_id"],
         "route_id": route["id"],
         "request": {
-            name: inbound[name]
-            for name in ("method", "path", "query", "headers", "body", "body_encoding")
+            "method": inbound["method"],
+            "path": inbound["path"],
+            "query": inbound["query"],
+            "headers": inbound["headers"],
+            "body": inbound["body"],
+            "body_encoding": inbound["body_encoding"],
         },
         "attempt": 1,
         "created_at": clock.iso(),
@@ -128,12 +135,12 @@ def to_http(
     return Produced(deliveries_topic, route["id"], delivery, entry)
 
 
-def failed(route: Mapping[str, Any], error: str) -> Object:
+def failed(route: Mapping[str, Any], error: str) -> RouteOutcome:
     """The routing entry of a route that could not run."""
     return _entry(route, "failed", {"error": error})
 
 
-def _entry(route: Mapping[str, Any], outcome: str, detail: Object) -> Object:
+def _entry(route: Mapping[str, Any], outcome: str, detail: JsonObject) -> RouteOutcome:
     destination = route["destination"]["type"]
     return {
         "route_id": route["id"],

@@ -22,15 +22,23 @@ from services.router.inbound.event_types import Unresolved, event_type_of
 from services.router.inbound.route_matching import matching_routes
 from services.router.window import Window
 from shared import clock
-from shared.contracts import Contract, decode, encode, validate
+from shared.contracts import Contract, decode_inbound, encode, encode_inbound_routed, validate
 from shared.errors import BadRecord, KafkaUnavailable
 from shared.inbound import decode_body, document
 from shared.inbound_sync import routed_reply
 from shared.payload_schemas import mismatch
+from shared.records import (
+    EventRecord,
+    InboundRecord,
+    InboundRoutedRecord,
+    JsonObject,
+    RouteDeliveryRecord,
+    RouteOutcome,
+)
 from shared.topics import MAX_VALUE_BYTES
 
 log = logging.getLogger(__name__)
-Object = dict[str, Any]
+AnyProduced = Produced[EventRecord] | Produced[RouteDeliveryRecord] | Produced[JsonObject]
 WaitForConfig = Callable[[int, str], Awaitable[None]]
 # A kafka route whose topic cannot be created after this many tries is recorded failed, so a
 # refused topic never blocks the events partition it shares with outbound messages.
@@ -41,9 +49,9 @@ CONTRACTS = {"http": Contract.ROUTE_DELIVERY, "kafka": Contract.INBOUND, "app": 
 class InboundConfig(Protocol):
     """The part of the config view inbound routing reads."""
 
-    def get(self, kind: str, ident: str) -> Object | None: ...
+    def get(self, kind: str, ident: str) -> JsonObject | None: ...
 
-    def all(self, kind: str) -> Iterable[Object]: ...
+    def all(self, kind: str) -> Iterable[JsonObject]: ...
 
 
 class TopicMaker(Protocol):
@@ -92,7 +100,7 @@ class InboundPlanner:
         the record's ``config_offset``, and on creating a kafka route's topic the first time
         this process writes to it.
         """
-        inbound = decode(Contract.INBOUND, raw)
+        inbound = decode_inbound(raw)
         if not inbound["route"] or inbound["status"] != "accepted":
             return []
         claims: list[Outgoing] = []
@@ -108,7 +116,7 @@ class InboundPlanner:
         doc = document(body, inbound["headers"].get("content-type"))
         routes = matching_routes(self.config, inbound["source_id"], inbound["path"], doc)
         outgoing: list[Outgoing] = claims
-        entries: list[Object] = []
+        entries: list[RouteOutcome] = []
         for route in routes:
             produced = await self._produce(route, inbound, doc)
             if isinstance(produced, Produced):
@@ -126,7 +134,9 @@ class InboundPlanner:
         )
         return outgoing
 
-    async def _produce(self, route: Object, inbound: Object, doc: Any) -> Produced | Object:
+    async def _produce(
+        self, route: JsonObject, inbound: InboundRecord, doc: Any
+    ) -> AnyProduced | RouteOutcome:
         """The route's record, or its ``failed`` routing entry when it cannot run."""
         destination = route["destination"]
         if destination["type"] == "http":
@@ -149,7 +159,7 @@ class InboundPlanner:
         return destinations.to_kafka(route, inbound, doc)
 
     @staticmethod
-    def _name_problem(event: Object) -> str | None:
+    def _name_problem(event: EventRecord) -> str | None:
         """Why ``event`` may not be published: an event type taken from the request that is
         not a valid name (as the events contract says), or None."""
         try:
@@ -160,7 +170,7 @@ class InboundPlanner:
             return exc.reason
         return None
 
-    def _schema_problem(self, event_type: str, payload: Object) -> str | None:
+    def _schema_problem(self, event_type: str, payload: JsonObject) -> str | None:
         """Why ``payload`` may not be published as ``event_type`` (its catalogue schema, as the
         ingress checks a publish), or None."""
         return mismatch(self.config.get("event_type", event_type), event_type, payload)
@@ -178,13 +188,13 @@ class InboundPlanner:
                 await asyncio.sleep(self.retry_delay)
         return None  # pragma: no cover - the loop always returns
 
-    def _encoded(self, produced: Produced, route: Object) -> Outgoing:
+    def _encoded(self, produced: AnyProduced, route: JsonObject) -> Outgoing:
         value = encode(CONTRACTS[route["destination"]["type"]], produced.record)
         if len(value) > MAX_VALUE_BYTES:
             raise BadRecord(f"route {route['id']}: record of {len(value)} bytes is too large")
         return Outgoing(produced.topic, produced.key.encode(), value)
 
-    def _duplicate(self, inbound: Object, first: str) -> list[Outgoing]:
+    def _duplicate(self, inbound: InboundRecord, first: str) -> list[Outgoing]:
         """A repeat: nothing routed; the routing record and the waiting ingress name the first."""
         log.info(
             "inbound request not routed: duplicate",
@@ -197,9 +207,9 @@ class InboundPlanner:
         return outgoing
 
     def _routed(
-        self, inbound: Object, entries: list[Object], duplicate_of: str | None = None
+        self, inbound: InboundRecord, entries: list[RouteOutcome], duplicate_of: str | None = None
     ) -> Outgoing:
-        record: Object = {
+        record: InboundRoutedRecord = {
             "v": 1,
             "kind": "inbound_routed",
             "inbound_id": inbound["id"],
@@ -209,5 +219,5 @@ class InboundPlanner:
         }
         if duplicate_of is not None:
             record["duplicate_of"] = duplicate_of
-        value = encode(Contract.INBOUND_ROUTED, record)
+        value = encode_inbound_routed(record)
         return Outgoing(self.attempts_topic, inbound["source_id"].encode(), value)

@@ -18,8 +18,8 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from shared.inbound import all_hold
+from shared.records import JsonObject
 
-Object = dict[str, Any]
 _GLOB = re.compile(r"\*\*|\*|\?")
 _PARTS = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
 
@@ -27,7 +27,7 @@ _PARTS = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
 class RouteReader(Protocol):
     """The part of the config view route matching reads."""
 
-    def all(self, kind: str) -> Iterable[Object]: ...
+    def all(self, kind: str) -> Iterable[JsonObject]: ...
 
 
 @lru_cache(maxsize=4096)
@@ -59,7 +59,7 @@ def route_matches(route: Mapping[str, Any], source_id: str, path: str, doc: Any)
     )
 
 
-def matching_routes(config: RouteReader, source_id: str, path: str, doc: Any) -> list[Object]:
+def matching_routes(config: RouteReader, source_id: str, path: str, doc: Any) -> list[JsonObject]:
     """Every route that runs, in the order they run."""
     found = [r for r in config.all("route") if route_matches(r, source_id, path, doc)]
     return sorted(found, key=lambda route: (route.get("priority", 0), route["id"]))
