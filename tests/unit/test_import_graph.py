@@ -37,8 +37,9 @@ def imported(path: Path, name: str, modules: set[str]) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join(anchor + ([base] if base else []))
-            for alias in node.names:
-                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+            # ``from a import b`` runs package ``a`` first, even when ``b`` is a module.
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
     return (found & modules) - {name}
 
 

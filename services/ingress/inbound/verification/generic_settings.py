@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from services.ingress.inbound.verification import checks
+import services.ingress.inbound.verification.checks as checks
 from services.ingress.inbound.verification.settings import (
     Algorithm,
     ApiKeyCheck,

@@ -9,7 +9,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
-from services.ingress.inbound.verification import checks
+import services.ingress.inbound.verification.checks as checks
 
 PATH = "verification_key"
 MAX_CHARS = 4096

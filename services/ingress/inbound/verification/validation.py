@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from services.ingress.inbound.verification import checks
+import services.ingress.inbound.verification.checks as checks
 from services.ingress.inbound.verification.generic_settings import parse_generic
 from services.ingress.inbound.verification.public_keys import public_key
 from services.ingress.inbound.verification.settings import (
