@@ -340,6 +340,11 @@ def test_controls_act_and_errors_show_where_they_happened(
     legacy_row.locator(".badge-warn", has_text="Legacy").wait_for()
     # The API's refusal shows under the field it names; a filter can be tried first.
     page.get_by_role("link", name="Add endpoint").click()
+    # WPVIP's "Webhook Version": a choice among the catalogue's versions, current by default.
+    version = page.get_by_label("Webhook version", exact=True)
+    assert version.input_value() == ""
+    version.select_option("v0")
+    assert version.input_value() == "v0"
     page.get_by_label("URL", exact=True).fill("ftp://example.com/hooks")
     page.get_by_label("Filter", exact=True).fill('{"$.data.amount": {"$gt": 100}}')
     page.get_by_role("button", name="Test filter").click()

@@ -197,8 +197,13 @@ export function EndpointForm({ params, grant }) {
         placeholder='{"$.data.environment.type": "production"}'></textarea>`, "JSONPath → expected value (or an operator such as {\"$gt\": 100}); all must hold. Empty delivers everything.")}
       <${FilterTest} filter=${form.filter} />
       <div class="row">
-        ${field("version", "Payload version", html`<input id="ep-version" list="ep-versions" value=${form.version} onInput=${set("version")} placeholder="current" />
-          <datalist id="ep-versions">${versions.map((v) => html`<option value=${v} />`)}</datalist>`, "Empty: always the current version.")}
+        ${versions.length
+          ? field("version", "Webhook version", html`<select id="ep-version" value=${form.version} onChange=${set("version")}>
+              <option value="">Current (always the newest)</option>
+              ${versions.map((v) => html`<option value=${v}>${v}</option>`)}
+            </select>`, "An older version is labelled Legacy.")
+          : field("version", "Webhook version", html`<input id="ep-version" value=${form.version} onInput=${set("version")} placeholder="current" />`,
+              "No event type has versions yet: the current shape is sent.")}
         ${field("transform", "Transform (JMESPath)", html`<input id="ep-transform" class="mono" value=${form.transform} onInput=${set("transform")}
           placeholder="merge(data, {event: type})" />`, "Wins over the version's shape.")}
       </div>
