@@ -341,6 +341,7 @@ def test_controls_act_and_errors_show_where_they_happened(
     # The API's refusal shows under the field it names; a filter can be tried first.
     page.get_by_role("link", name="Add endpoint").click()
     # WPVIP's "Webhook Version": a choice among the catalogue's versions, current by default.
+    page.locator("select#ep-version").wait_for()  # once the catalogue has loaded
     version = page.get_by_label("Webhook version", exact=True)
     assert version.input_value() == ""
     version.select_option("v0")
