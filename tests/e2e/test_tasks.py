@@ -37,10 +37,14 @@ def test_replay_sends_each_delivery_again_in_the_background(
 ) -> None:
     api = stack.client
     app = new_app(stack)
-    new_endpoint(stack, app, receiver.url)
+    endpoint = new_endpoint(stack, app, receiver.url)
     paid = [publish(stack, app, "replay.paid", {"n": n}) for n in range(4)]
     voided = publish(stack, app, "replay.voided")
     receiver.wait_for(lambda r: True, 5)
+    # A replay walks the log: wait until audit has logged the five deliveries (it may lag the
+    # receiver by a moment), as a user replays what the log shows.
+    logged = f"/v1/apps/{app}/endpoints/{endpoint['id']}/attempts?status=succeeded"
+    poll(lambda: len(api.get(logged).json()["data"]) >= 5, 30)
     answer = api.post(
         f"/v1/apps/{app}/replay", json={"since": EPOCH, "event_types": ["replay.paid"]}
     )
