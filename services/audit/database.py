@@ -5,6 +5,8 @@ Everything here blocks on the database; async callers run it in a worker thread.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,9 +73,25 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # The busy timeout comes first: switching to WAL waits for a lock another process holds.
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    # WAL is a property of the file, so a database already in WAL needs no lock at all. The
+    # switch itself takes an exclusive lock and SQLite may answer "database is locked" at once,
+    # without its busy handler, while another connection opens the same new file: retry then.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def upsert_for(engine: Engine) -> Callable[[Table], Insert]:
