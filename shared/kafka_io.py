@@ -39,7 +39,7 @@ def durable_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
-        linger_ms=2,
+        linger_ms=0,
         max_batch_size=MAX_BATCH_BYTES,
         max_request_size=MAX_RECORD_BYTES,
         request_timeout_ms=15000,

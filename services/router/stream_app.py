@@ -51,12 +51,19 @@ from functools import partial
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
 
 from services.router.claims import Claims
 from services.router.claims_log import ChangelogReader, changelog_spec
 from services.router.config_gate import ConfigGate
 from services.router.deliveries import Outgoing
-from services.router.faust_io import FaustOutbox, IdempotentProducer, add_health_pages, raw_topic
+from services.router.faust_io import (
+    FaustOutbox,
+    IdempotentProducer,
+    SendWhenIdle,
+    add_health_pages,
+    raw_topic,
+)
 from services.router.handler import Incoming, Router
 from services.router.inbound.planner import InboundPlanner
 from services.router.inflight import InOrderAcks
@@ -72,6 +79,8 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = 64
 # On shutdown, how long records already produced may take to be acknowledged (then committed).
 DRAIN_SECONDS = 10.0
+# How long a produce request waits for more deliveries to carry (unless events are sparse).
+LINGER_SECONDS = 0.005
 # How often expired claims are dropped from memory.
 PURGE_SECONDS = 600.0
 
@@ -90,7 +99,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
         topic_replication_factor=settings.replication_factor,
         topic_disable_leader=True,
         producer_acks=-1,
-        producer_linger=0.005,  # lets records of events in flight share produce requests
+        producer_linger=LINGER_SECONDS,  # lets records of events in flight share produce requests
         producer_max_request_size=MAX_RECORD_BYTES,
         producer_max_batch_size=MAX_BATCH_BYTES,  # one request carries a burst of deliveries
         stream_wait_empty=False,
@@ -138,6 +147,8 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
     # mode types a receiver as taking any positional arguments; faust sends (app, assigned).
     app.on_partitions_assigned.connect(take_claims)  # type: ignore[arg-type]
 
+    eager = SendWhenIdle(partial(_aiokafka_producer, app), sparse_gap=LINGER_SECONDS)
+
     @app.agent(events, name="route", concurrency=1)
     async def route(stream: faust.StreamT[bytes]) -> None:
         manual = stream.noack()  # type: ignore[attr-defined]  # on Stream, missing on StreamT
@@ -149,6 +160,7 @@ def create_app(settings: Settings, gate: ConfigGate) -> faust.App:
                 planned = await router.plan(incoming(event))
                 _count(planned, router)
                 await window.add(event, await router.dispatch(planned))
+                eager.routed()
         except Exception as exc:
             # A restarted actor would ack later events and so commit past this one.
             log.critical("routing stopped by an unexpected error", exc_info=True)
@@ -187,3 +199,7 @@ def incoming(event: faust.EventT[bytes]) -> Incoming:
     """Where an event came from, and its raw key and value."""
     message = event.message
     return Incoming(message.topic, message.partition, message.offset, message.key, message.value)
+
+
+def _aiokafka_producer(app: faust.App) -> AIOKafkaProducer | None:
+    return getattr(app.producer, "_producer", None)
