@@ -105,6 +105,14 @@ def profiler(service: str, pid: int, scenario: Scenario) -> subprocess.Popen[byt
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def parked(stack: Stack) -> int:
+    """How many deliveries the dispatcher has parked on a retry tier so far (its log says)."""
+    path = stack.log_dir / "dispatcher.log"
+    if not path.exists():
+        return 0
+    return path.read_bytes().count(b"delivery parked")
+
+
 def payload(tag: str) -> bytes:
     head = b'{"lg_id":"' + tag.encode() + b'","pad":"'
     return head + b"x" * max(0, PAYLOAD_BYTES - len(head) - 2) + b'"}'
@@ -128,6 +136,7 @@ async def run(stack: Stack, scenario: Scenario, arrivals: Arrivals, port: int) -
         cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
         peak = dict.fromkeys(pids, 0.0)
         load0 = os.getloadavg()[0]
+        parked0 = parked(stack)
         began = time.monotonic()
 
         async def sample() -> None:
@@ -150,6 +159,7 @@ async def run(stack: Stack, scenario: Scenario, arrivals: Arrivals, port: int) -
             process.send_signal(signal.SIGINT)  # py-spy writes what it has so far
             process.wait()
         cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
+        parked_now = parked(stack) - parked0
     got = [arrivals.first[k] - sent[k[0]] for k in wanted if k in arrivals.first]
     got.sort()
     last = max((arrivals.first[k] for k in wanted if k in arrivals.first), default=began)
@@ -161,6 +171,7 @@ async def run(stack: Stack, scenario: Scenario, arrivals: Arrivals, port: int) -
         "p50": 1000 * got[len(got) // 2] if got else float("nan"),
         "p99": 1000 * got[min(len(got) - 1, int(0.99 * len(got)))] if got else float("nan"),
         "load": (load0 + os.getloadavg()[0]) / 2,
+        "parked": parked_now,
         **{f"cpu {name}": seconds for name, seconds in cpu.items()},
         **{f"rss {name}": mib for name, mib in peak.items()},
     }
@@ -221,6 +232,7 @@ def report(name: str, figures: dict[str, float], scenario: Scenario) -> None:
     print(f"  deliveries/s     {figures['deliveries/s']:,.0f}")
     print(f"  delivered        {figures['delivered']:.0f} / {figures['expected']:.0f}")
     print(f"  p50 / p99        {figures['p50']:.1f} / {figures['p99']:.1f} ms")
+    print(f"  parked           {figures['parked']:.0f} deliveries (an endpoint's backlog was full)")
     for service in ("ingress", "router", "dispatcher", "audit"):
         per = deliveries if service in ("dispatcher", "audit") else events
         unit = "delivery" if per is deliveries else "event"
