@@ -13,8 +13,9 @@ Scenarios, the same as the peers' load generator (1 KB payloads, a fresh app eac
 
 Runs its own four services (``tests.support.stack``) against ``HOOKBUS_KAFKA_BOOTSTRAP`` (or the
 local test broker); the receiver (aiohttp) and publishers share this process. Prints, per
-scenario: accepted/s, deliveries/s end to end, publish→delivery p50/p99, CPU ms per event per
-service (per delivery for the dispatcher), peak RSS per service, and the 1-minute load average,
+scenario: accepted/s, deliveries/s end to end, publish→delivery p50/p99, deliveries parked on a
+retry tier, CPU ms per event per service (per delivery for the dispatcher, audit and the Kafka
+broker when it runs on this machine), peak RSS per process, and the 1-minute load average,
 since a shared machine's noise shows there. ``--quick`` divides the message counts by 5.
 """
 
@@ -105,6 +106,19 @@ def profiler(service: str, pid: int, scenario: Scenario) -> subprocess.Popen[byt
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def listening_pid(bootstrap: str) -> int | None:
+    """The process listening on the broker's port on this machine, when ``ss`` can tell."""
+    port = bootstrap.rsplit(":", 1)[-1]
+    try:
+        found = subprocess.run(
+            ["ss", "-H", "-ltnp", f"sport = :{port}"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        return None
+    marker = found.find("pid=")
+    return int(found[marker + 4 :].split(",", 1)[0]) if marker >= 0 else None
+
+
 def parked(stack: Stack) -> int:
     """How many deliveries the dispatcher has parked on a retry tier so far (its log says)."""
     path = stack.log_dir / "dispatcher.log"
@@ -133,6 +147,9 @@ async def run(stack: Stack, scenario: Scenario, arrivals: Arrivals, port: int) -
         await publish(http, f"/v1/apps/{tag}/messages", Scenario("warm-up", 20, concurrency=4), {})
         await asyncio.sleep(1.0)
         pids = {name: process.pid for name, process in stack.processes.items()}
+        broker = listening_pid(stack.env["HOOKBUS_KAFKA_BOOTSTRAP"])
+        if broker is not None:  # None for a broker on another machine
+            pids["kafka"] = broker
         cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
         peak = dict.fromkeys(pids, 0.0)
         load0 = os.getloadavg()[0]
@@ -146,7 +163,8 @@ async def run(stack: Stack, scenario: Scenario, arrivals: Arrivals, port: int) -
                 await asyncio.sleep(0.5)
 
         sampler = asyncio.create_task(sample())
-        profilers = [profiler(name, pid, scenario) for name, pid in pids.items()] if PROFILE else []
+        profiled = {name: pid for name, pid in pids.items() if name != "kafka"}  # py-spy: Python
+        profilers = [profiler(n, pid, scenario) for n, pid in profiled.items()] if PROFILE else []
         await publish(http, f"/v1/apps/{tag}/messages", scenario, sent)
         accepted_for = time.monotonic() - began
         wanted = {(mid, f"{tag}-{n}") for mid in sent for n in range(scenario.endpoints)}
@@ -233,8 +251,10 @@ def report(name: str, figures: dict[str, float], scenario: Scenario) -> None:
     print(f"  delivered        {figures['delivered']:.0f} / {figures['expected']:.0f}")
     print(f"  p50 / p99        {figures['p50']:.1f} / {figures['p99']:.1f} ms")
     print(f"  parked           {figures['parked']:.0f} deliveries (an endpoint's backlog was full)")
-    for service in ("ingress", "router", "dispatcher", "audit"):
-        per = deliveries if service in ("dispatcher", "audit") else events
+    for service in ("ingress", "router", "dispatcher", "audit", "kafka"):
+        if f"cpu {service}" not in figures:
+            continue
+        per = deliveries if service in ("dispatcher", "audit", "kafka") else events
         unit = "delivery" if per is deliveries else "event"
         cpu = figures[f"cpu {service}"] * 1000 / per
         rss = figures[f"rss {service}"]
@@ -254,6 +274,9 @@ async def serve_receiver(arrivals: Arrivals) -> tuple[web.AppRunner, int]:
 async def idle(stack: Stack, seconds: float = 10.0) -> None:
     """Print each service's CPU while nothing is published (after the scenarios settled)."""
     pids = {name: process.pid for name, process in stack.processes.items()}
+    broker = listening_pid(stack.env["HOOKBUS_KAFKA_BOOTSTRAP"])
+    if broker is not None:
+        pids["kafka"] = broker
     await asyncio.sleep(3.0)
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     await asyncio.sleep(seconds)
@@ -292,8 +315,8 @@ def main() -> None:
     bootstrap, stop_broker = start_test_broker()
     with tempfile.TemporaryDirectory() as data:
         stack = Stack(bootstrap, Path(data), HOOKBUS_PARTITIONS="6", HOOKBUS_LOG_LEVEL="INFO")
-        stack.start()
         try:
+            stack.start()  # inside: a service that fails to start must not leave the rest running
             asyncio.run(main_async(names, args.quick, stack))
         finally:
             stack.stop()
