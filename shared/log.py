@@ -45,6 +45,12 @@ class JsonFormatter(logging.Formatter):
 
 def setup(service: str, level: str = "INFO") -> None:
     """Send every log record of this process to stderr as JSON lines."""
+    # The JSON lines carry no caller, thread or process fields, so logging need not find them
+    # for every record (the logging HOWTO's "Optimization"): the dispatcher logs each attempt.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
