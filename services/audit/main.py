@@ -13,6 +13,7 @@ from services.audit.app_retention import AppRetention
 from services.audit.http_app import build_app
 from services.audit.hub import Hub
 from services.audit.ingest import Ingestor
+from services.audit.log_settled import settler
 from services.audit.retention import Retention
 from services.audit.store import Store
 from services.audit.task_events import announcer
@@ -79,6 +80,11 @@ async def serve(settings: Settings) -> int:
         store,
         settings.topic_prefix,
         settings.task_page_size,
+        log_settled=settler(
+            settings.bootstrap,
+            f"{settings.topic_prefix}audit",
+            [physical(settings.topic_prefix, topic) for topic in (Topic.EVENTS, Topic.ATTEMPTS)],
+        ),
         on_finished=announcer(producer, physical(settings.topic_prefix, Topic.EVENTS)),
     )
 

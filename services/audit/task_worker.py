@@ -1,7 +1,8 @@
 """Audit's task workers: a consumer group on the tasks topic that works each requested task
 page by page and records its progress.
 
-For each request record: read the task's last progress (audit's database), then repeat
+For each request record: read the task's last progress (audit's database); a task just begun
+first waits until the log holds everything written before it (:mod:`.log_settled`); then repeat
 "read a page → produce its deliveries → produce a progress record (and store it)" until the
 last page, then a final ``done`` record. The request's offset is committed only once its task
 ended, so when the worker dies the partition's next owner reads the request again and resumes
@@ -25,6 +26,7 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.audit import task_pages
+from services.audit.log_settled import Settled
 from services.audit.redo import again, produce
 from services.audit.rows import epoch_ms
 from services.audit.store import Store
@@ -85,6 +87,7 @@ class TaskWorker:
         store: Store,
         prefix: str,
         page_size: int,
+        log_settled: Settled,
         on_finished: TaskCompleted = task_completed,
     ) -> None:
         self._consumer = consumer
@@ -93,6 +96,7 @@ class TaskWorker:
         self._prefix = prefix
         self._topic = physical(prefix, Topic.TASKS)
         self._page_size = max(1, page_size)
+        self._log_settled = log_settled
         self._on_finished = on_finished
         self._active: list[Job] = []
         self._offsets = TaskOffsets()
@@ -199,7 +203,8 @@ class TaskWorker:
             return await self._fail(job, f"gave up after {MAX_RESUMES} restarts")
         if resumes:
             log.info("task resumed", extra={"task_id": job.id, "done": job.state["done"]})
-        if job.state["total"] is None:
+        if job.state["total"] is None:  # begun just now: walk what was logged before it too
+            await self._log_settled()
             job.state["total"] = await asyncio.to_thread(self._total, job)
         await self._record(job)
         return False
