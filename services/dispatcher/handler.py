@@ -166,7 +166,7 @@ class DeliveryHandler:
     async def _send(
         self, key: str, to_endpoint: bool, request: OutboundRequest, timeout_ms: int
     ) -> Exchange:
-        """Endpoint POSTs over the shared aiohttp session when there is one; the rest (and
+        """Endpoint POSTs over the shared fast client when there is one; the rest (and
         every request when there is none, as in tests) over a client of ``key``'s own."""
         if self._fast is not None and to_endpoint and sendable(request):
             return await self._fast.post(request, timeout_ms)
