@@ -6,13 +6,20 @@ answers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import ssl
 import zlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from services.dispatcher.targets.exchange import MAX_RESPONSE_BYTES, Exchange
 from services.dispatcher.targets.fast_http import FastSender, sendable
@@ -104,17 +111,21 @@ def test_non_ascii_headers_and_other_methods_go_the_httpx_way() -> None:
 Reply = Callable[[bytes, int], bytes]
 
 
+def _content_length(head: bytes) -> int:
+    """The Content-Length of a request head (0 when it has none)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
+
+
 def _request_end(buffer: bytes) -> int:
     """Where the first whole request in ``buffer`` ends, or -1."""
     head_end = buffer.find(b"\r\n\r\n")
     if head_end < 0:
         return -1
-    length = 0
-    for line in buffer[:head_end].split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    end = head_end + 4 + length
+    end = head_end + 4 + _content_length(buffer[:head_end])
     return end if len(buffer) >= end else -1
 
 
@@ -278,3 +289,69 @@ def test_a_refused_connection_says_so() -> None:
 
     answer = asyncio.run(go())
     assert (answer.status, answer.error) == (None, "connection failed: Connection refused")
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for ``localhost`` and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_https_verifies_the_certificate_by_host_name(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    async def go() -> tuple[Exchange, Exchange, Exchange]:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+                while True:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    await reader.readexactly(_content_length(head))
+                    writer.write(OK)
+                    await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=served)
+        port = server.sockets[0].getsockname()[1]
+        ours = FastSender(trusting, guard=False)
+        doubting = FastSender(ssl.create_default_context(), guard=False)
+        try:
+            request = OutboundRequest(f"https://localhost:{port}/hook", {"a": "b"}, b"body")
+            first = await ours.post(request, 3000)
+            again = await ours.post(request, 3000)
+            refused = await doubting.post(request, 3000)
+        finally:
+            await ours.aclose()
+            await doubting.aclose()
+            server.close()
+        return first, again, refused
+
+    first, again, refused = asyncio.run(go())
+    assert (first.status, first.body, again.status) == (200, "ok", 200)
+    assert refused.status is None and refused.error is not None
+    assert refused.error.startswith("connection failed:") and "CERTIFICATE" in refused.error
