@@ -34,9 +34,13 @@ from urllib.parse import quote, unquote, urlsplit
 import httptools
 
 from services.dispatcher.targets.exchange import MAX_RESPONSE_BYTES, Exchange, response_text
-from services.dispatcher.targets.guarded_network import Resolver, resolve
+from services.dispatcher.targets.guarded_network import (
+    NotPublic,
+    Resolver,
+    public_addresses,
+    resolve,
+)
 from services.dispatcher.targets.request import OutboundRequest
-from shared.destinations import is_private
 
 IDLE_SECONDS = 30.0
 MAX_HEAD_BYTES = 64 * 1024  # status line and headers of an answer
@@ -339,18 +343,9 @@ class FastSender:
 
     async def _checked(self, host: str, port: int) -> list[str]:
         try:
-            addresses = await self._resolver(host, port)
-        except OSError as exc:
-            raise ConnectFailed(f"cannot resolve host {host!r}: {exc}") from exc
-        if not addresses:
-            raise ConnectFailed(f"cannot resolve host {host!r}")
-        for address in addresses:
-            if is_private(address):
-                raise ConnectFailed(
-                    f"destination {host!r} resolves to a private address ({address}); set "
-                    "HOOKBUS_ALLOW_PRIVATE_DESTINATIONS=true to allow it"
-                )
-        return addresses
+            return await public_addresses(self._resolver, host, port)
+        except NotPublic as exc:
+            raise ConnectFailed(str(exc)) from exc
 
     async def aclose(self) -> None:
         """Close the idle connections (call once nothing is in flight)."""

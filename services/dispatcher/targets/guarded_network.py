@@ -35,6 +35,29 @@ async def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+class NotPublic(Exception):
+    """The host does not resolve, or resolves to a private, loopback or link-local address."""
+
+
+async def public_addresses(resolver: Resolver, host: str, port: int) -> list[str]:
+    """Every address of ``host``, each checked public; raises :class:`NotPublic` (saying why)
+    when it does not resolve or any address is private. Both HTTP clients connect only to
+    addresses this returned, so no second lookup happens between the check and the socket."""
+    try:
+        addresses = await resolver(host, port)
+    except OSError as exc:
+        raise NotPublic(f"cannot resolve host {host!r}: {exc}") from exc
+    if not addresses:
+        raise NotPublic(f"cannot resolve host {host!r}")
+    for address in addresses:
+        if is_private(address):
+            raise NotPublic(
+                f"destination {host!r} resolves to a private address ({address}); set "
+                "HOOKBUS_ALLOW_PRIVATE_DESTINATIONS=true to allow it"
+            )
+    return addresses
+
+
 class PublicOnlyBackend(AsyncNetworkBackend):
     """An httpcore network backend that connects only to public addresses it has checked.
 
@@ -57,17 +80,9 @@ class PublicOnlyBackend(AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> AsyncNetworkStream:
         try:
-            addresses = await self._resolver(host, port)
-        except OSError as exc:
-            raise RefusedDestination(f"cannot resolve host {host!r}: {exc}") from exc
-        if not addresses:
-            raise RefusedDestination(f"cannot resolve host {host!r}")
-        for address in addresses:
-            if is_private(address):
-                raise RefusedDestination(
-                    f"destination {host!r} resolves to a private address ({address}); set "
-                    "HOOKBUS_ALLOW_PRIVATE_DESTINATIONS=true to allow it"
-                )
+            addresses = await public_addresses(self._resolver, host, port)
+        except NotPublic as exc:
+            raise RefusedDestination(str(exc)) from exc
         failure: Exception | None = None
         for address in addresses:  # each one checked above: no second lookup happens
             try:
